@@ -1,0 +1,30 @@
+// `audit`: one snapshot of a live database, judged. The library entry point
+// that the CLI's `pgleak audit` is a thin layer over.
+import { buildAuditReport, type AuditReport, type ReportOptions } from './core/audit-report.js'
+import { DEFAULT_THRESHOLDS } from './core/thresholds.js'
+import { resolveConnectionTarget } from './sources/pg/connection-target.js'
+import { PgleakSession, type SessionOptions } from './sources/pg/pgleak-session.js'
+import { readServerSettings, readSnapshot } from './sources/pg/read-snapshot.js'
+
+export interface AuditOptions extends Partial<ReportOptions>, SessionOptions {
+  /** postgres:// URL or key=value list; else DATABASE_URL, else the libpq variables. */
+  readonly dsn?: string
+}
+
+export async function audit(options: AuditOptions = {}): Promise<AuditReport> {
+  const env = options.env ?? process.env
+  const target = resolveConnectionTarget(options.dsn, env)
+  const session = await PgleakSession.open(target, options)
+  try {
+    const settings = await readServerSettings(session)
+    const snapshot = await readSnapshot(session)
+    return buildAuditReport(snapshot, settings, target.description, {
+      groupBy: options.groupBy ?? ['app'],
+      ignore: options.ignore ?? [],
+      thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
+      redact: options.redact ?? false,
+    })
+  } finally {
+    await session.close()
+  }
+}

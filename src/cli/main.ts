@@ -1,0 +1,55 @@
+// The command-line shell: flags in, library call, renderer out, exit code.
+// The only place that sets process.exitCode or prints errors.
+import { Command, CommanderError } from 'commander'
+import { exitCodeFor, isPgleakError } from '../errors.js'
+import { PGLEAK_VERSION } from '../version.js'
+import { registerAuditCommand } from './commands/audit.js'
+
+export function createProgram(): Command {
+  const program = new Command()
+    .name('pgleak')
+    .description('Find PostgreSQL connection leaks: sessions idle in transaction, connection counts near max_connections, and what to do about them.')
+    .version(PGLEAK_VERSION, '-v, --version')
+    .option('--debug', 'on errors, also print the underlying cause')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`pgleak: ${text.replace(/^error: /, '')}`) })
+  registerAuditCommand(program)
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ pgleak audit --dsn postgres://app@localhost/shop    one-off report of a database's connections
+
+Exit codes: 0 healthy, 1 a finding at or above --fail-on, 2 usage error, 3 cannot reach the database.`,
+  )
+  return program
+}
+
+function printError(message: string): void {
+  process.stderr.write(`pgleak: ${message}\n`)
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = createProgram()
+  try {
+    await program.parseAsync([...argv])
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version "fail" with exit code 0; everything else commander throws is a usage error.
+      process.exitCode = error.exitCode === 0 ? 0 : 2
+      return
+    }
+    if (isPgleakError(error)) {
+      printError(error.hint ? `${error.message}. ${error.hint}` : error.message)
+      if (program.opts<{ debug?: boolean }>().debug && error.cause instanceof Error) {
+        process.stderr.write(`cause: ${error.cause.message}\n`)
+      }
+      process.exitCode = exitCodeFor(error)
+      return
+    }
+    throw error
+  }
+}
+
+await main(process.argv)

@@ -1,0 +1,106 @@
+// Findings are data: a kind from the contract, a severity, who it is about,
+// the evidence in figures, and the advice. Turning them into prose or colour
+// is the renderers' job.
+
+export const SEVERITIES = ['info', 'warning', 'error'] as const
+export type Severity = (typeof SEVERITIES)[number]
+
+export function isSeverity(value: unknown): value is Severity {
+  return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value)
+}
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity)
+}
+
+export function isAtLeast(severity: Severity, threshold: Severity): boolean {
+  return severityRank(severity) >= severityRank(threshold)
+}
+
+/** The contract's finding kinds: public names, never renamed, only added to. */
+export const FINDING_KINDS = [
+  'headroom',
+  'idle-in-transaction',
+  'connection-growth',
+  'churn',
+  'abandoned-connections',
+  'pool-imbalance',
+  'pool-exhaustion',
+  'multiple-pools',
+  'config',
+] as const
+export type FindingKind = (typeof FINDING_KINDS)[number]
+
+/** Who a finding is about; fields that do not apply are null. */
+export interface Subject {
+  readonly application: string | null
+  readonly user: string | null
+  readonly database: string | null
+  readonly client: string | null
+  readonly pool: string | null
+}
+
+export const NO_SUBJECT: Subject = { application: null, user: null, database: null, client: null, pool: null }
+
+export interface HeadroomEvidence {
+  /** What the limit bounds: the whole server's usable slots, one role's or one database's CONNECTION LIMIT. */
+  readonly scope: 'server' | 'role' | 'database'
+  readonly connections: number
+  readonly limit: number
+  readonly usagePercent: number
+  readonly freeSlots: number
+  /** Rows the polling role could not see, counted as connections (the figure may be low without pg_monitor). */
+  readonly hiddenConnections: number
+}
+
+export interface IdleInTransactionEvidence {
+  /** Seconds since the session went idle inside its transaction (from state_change). */
+  readonly ageSeconds: number
+  /** Seconds since the transaction began (from xact_start). */
+  readonly transactionAgeSeconds: number | null
+  readonly state: 'idle in transaction' | 'idle in transaction (aborted)'
+  /** Pids of sessions waiting on a lock this session holds. */
+  readonly blocking: readonly number[]
+  readonly lastQuery: string | null
+  /** Transactions this session holds vacuum back by (age of backend_xmin). */
+  readonly xminAge: number | null
+  readonly connectionAgeSeconds: number | null
+}
+
+export interface ConfigEvidence {
+  readonly setting: string
+  readonly value: string
+  readonly suggested: string
+}
+
+interface FindingOf<K extends FindingKind, E> {
+  readonly kind: K
+  readonly severity: Severity
+  readonly title: string
+  readonly subject: Subject
+  readonly pids: readonly number[]
+  readonly evidence: E
+  readonly advice: string
+}
+
+export type HeadroomFinding = FindingOf<'headroom', HeadroomEvidence>
+export type IdleInTransactionFinding = FindingOf<'idle-in-transaction', IdleInTransactionEvidence>
+export type ConfigFinding = FindingOf<'config', ConfigEvidence>
+
+export type Finding = HeadroomFinding | IdleInTransactionFinding | ConfigFinding
+
+/** Worst first; then in the contract's order of kinds; then by title, so output is stable. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      severityRank(b.severity) - severityRank(a.severity) ||
+      FINDING_KINDS.indexOf(a.kind) - FINDING_KINDS.indexOf(b.kind) ||
+      a.title.localeCompare(b.title),
+  )
+}
+
+export function worstSeverity(findings: readonly Finding[]): Severity | undefined {
+  let worst: Severity | undefined
+  for (const finding of findings) if (!worst || severityRank(finding.severity) > severityRank(worst)) worst = finding.severity
+  return worst
+}

@@ -1,0 +1,10 @@
+// `--redact`: query text can carry customer data in its literals. Replace
+// string, dollar-quoted and numeric literals with `?`, keeping the shape of
+// the statement (what users need to find the code that ran it) and leaving
+// bind placeholders such as `$1` alone.
+
+const LITERALS = /\$([A-Za-z_]\w*)?\$[\s\S]*?\$\1\$|[EeBbXxNn]?'(?:[^']|'')*'?|(?<![\w$])\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\b/g
+
+export function redactQuery(query: string): string {
+  return query.replace(LITERALS, '?')
+}

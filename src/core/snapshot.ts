@@ -1,0 +1,37 @@
+import type { Backend } from './backend.js'
+
+/** One poll of pg_stat_activity, stamped with the server's clock. */
+export interface Snapshot {
+  readonly sampledAtMillis: number
+  /** Every backend except pgleak's own session. */
+  readonly backends: readonly Backend[]
+}
+
+/** The settings and catalog limits that bound how many connections can be open. */
+export interface ServerSettings {
+  readonly version: string
+  readonly versionNum: number
+  readonly maxConnections: number
+  readonly superuserReservedConnections: number
+  /** reserved_connections, PostgreSQL 16 and later; 0 before. */
+  readonly reservedConnections: number
+  /** 0 means disabled. */
+  readonly idleInTransactionSessionTimeoutMillis: number
+  /** null before PostgreSQL 14, where the setting does not exist; 0 means disabled. */
+  readonly idleSessionTimeoutMillis: number | null
+  /** 0 means the operating system's default. */
+  readonly tcpKeepalivesIdleSeconds: number
+  /** rolconnlimit of roles that have one (-1, unlimited, is left out). */
+  readonly roleConnectionLimits: Readonly<Record<string, number>>
+  /** datconnlimit of databases that have one. */
+  readonly databaseConnectionLimits: Readonly<Record<string, number>>
+  /** The role pgleak is connected as, and what it may see. */
+  readonly currentUser: string
+  readonly isSuperuser: boolean
+  readonly canReadAllStats: boolean
+}
+
+/** Slots that ordinary roles can open: max_connections less the reserved ones. */
+export function usableSlots(settings: ServerSettings): number {
+  return settings.maxConnections - settings.superuserReservedConnections - settings.reservedConnections
+}

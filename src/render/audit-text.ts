@@ -1,0 +1,58 @@
+// The human report of `pgleak audit`: readable in ten seconds, top to bottom:
+// where, how full, who holds the connections, what is wrong and what to do.
+import type { AuditReport } from '../core/audit-report.js'
+import type { Finding } from '../core/finding.js'
+import type { GroupDimension } from '../core/grouping.js'
+import { severityBadge, type Palette } from './colors.js'
+import { formatEvidence } from './format-evidence.js'
+import { renderGroupTable } from './group-table.js'
+import { percent, usageBar } from './usage-bar.js'
+
+export function renderFinding(palette: Palette, finding: Finding): string {
+  const indent = '       '
+  return [
+    `${severityBadge(palette, finding.severity)}  ${palette.bold(finding.title)}`,
+    `${indent}${palette.dim(finding.kind)} · ${formatEvidence(finding)}`,
+    `${indent}${palette.green('→')} ${finding.advice}`,
+  ].join('\n')
+}
+
+export function renderFindingCounts(findings: readonly Finding[]): string {
+  const count = (severity: Finding['severity']): number => findings.filter((f) => f.severity === severity).length
+  const errors = count('error')
+  const warnings = count('warning')
+  const infos = count('info')
+  return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${infos} info`
+}
+
+export function renderAuditText(palette: Palette, report: AuditReport, groupBy: readonly GroupDimension[]): string {
+  const { server, connections } = report
+  const lines: string[] = []
+  lines.push(`${palette.bold('pgleak audit')}  ${server.target}  ·  PostgreSQL ${server.version}`)
+  lines.push('')
+  const reserved = [`${server.superuserReservedConnections} reserved for superusers`]
+  if (server.reservedConnections > 0) reserved.push(`${server.reservedConnections} for pg_use_reserved_connections`)
+  lines.push(
+    `connections ${usageBar(palette, connections.clientConnections, connections.usableSlots)} ` +
+      `${palette.bold(String(connections.clientConnections))} / ${connections.usableSlots} usable (${percent(connections.clientConnections, connections.usableSlots)})` +
+      palette.dim(`  max_connections ${server.maxConnections}, ${reserved.join(', ')}`),
+  )
+  const apart: string[] = []
+  const background = Object.values(connections.backgroundByType).reduce((sum, n) => sum + n, 0) + connections.hiddenOtherBackends
+  if (background > 0) apart.push(`${background} background process${background === 1 ? '' : 'es'}`)
+  if (connections.walsenders > 0) apart.push(`${connections.walsenders} walsender${connections.walsenders === 1 ? '' : 's'}`)
+  if (connections.listeningConnections > 0) apart.push(`${connections.listeningConnections} LISTEN session${connections.listeningConnections === 1 ? '' : 's'} (held on purpose, not leaks)`)
+  if (apart.length > 0) lines.push(palette.dim(`            not counted: ${apart.join(', ')}; pgleak's own session is left out`))
+  lines.push('')
+
+  if (connections.groups.length > 0) lines.push(renderGroupTable(palette, connections.groups, groupBy), '')
+  else lines.push(palette.dim('no client connections besides pgleak'), '')
+
+  for (const warning of report.warnings) lines.push(`${palette.yellow('!')} ${warning.message}`)
+  if (report.warnings.length > 0) lines.push('')
+
+  if (report.findings.length === 0) lines.push(palette.green('no findings: connections look healthy'))
+  for (const finding of report.findings) lines.push(renderFinding(palette, finding), '')
+  lines.push(renderFindingCounts(report.findings))
+  return lines.join('\n')
+}

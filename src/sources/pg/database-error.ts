@@ -1,0 +1,108 @@
+// Turns what node-postgres and the socket layer throw into PgleakErrors with
+// a message a user can act on. Every message is scrubbed of secrets.
+import { PgleakError } from '../../errors.js'
+import { scrubSecrets, type ConnectionTarget } from './connection-target.js'
+
+interface DriverError {
+  readonly code?: string
+  readonly message?: string
+}
+
+function asDriverError(error: unknown): DriverError {
+  return typeof error === 'object' && error !== null ? (error as DriverError) : { message: String(error) }
+}
+
+const TOO_MANY_CLIENTS_HINT =
+  'The server is full: every connection slot ordinary roles may use is taken, which is what pgleak is for. ' +
+  'A superuser can still get in on the superuser_reserved_connections slots (run pgleak with a superuser DSN, e.g. --dsn postgres://postgres@host/db); ' +
+  'from PostgreSQL 16 a role granted pg_use_reserved_connections can use the reserved_connections slots (GRANT pg_use_reserved_connections TO <role>; with reserved_connections > 0). ' +
+  "To free slots now, as a superuser: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle in transaction' AND state_change < now() - interval '5 minutes';"
+
+/** For failures while opening pgleak's session. */
+export function connectError(error: unknown, target: ConnectionTarget): PgleakError {
+  const { code, message = '' } = asDriverError(error)
+  const where = target.description
+  const scrubbed = scrubSecrets(message, target.secrets)
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new PgleakError('CONNECTION_REFUSED', `cannot connect to ${where}: connection refused`, {
+        cause: error,
+        hint: 'Is PostgreSQL running and listening there? Check the host and port in --dsn, DATABASE_URL or PGHOST/PGPORT.',
+      })
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new PgleakError('HOST_NOT_FOUND', `cannot connect to ${where}: the host name does not resolve`, {
+        cause: error,
+        hint: 'Check the host name in --dsn, DATABASE_URL or PGHOST.',
+      })
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new PgleakError('CONNECT_TIMEOUT', `cannot connect to ${where}: the host does not answer (${code})`, {
+        cause: error,
+        hint: 'Check the host, the port and any firewall between here and the server.',
+      })
+    case '28P01':
+    case '28000':
+      return new PgleakError('AUTHENTICATION_FAILED', `cannot connect to ${where}: ${scrubbed}`, {
+        cause: error,
+        hint: 'Check the user and password in --dsn, DATABASE_URL, PGPASSWORD or ~/.pgpass, and that pg_hba.conf lets this user in from here.',
+      })
+    case '3D000':
+      return new PgleakError('DATABASE_MISSING', `cannot connect to ${where}: ${scrubbed}`, {
+        cause: error,
+        hint: 'Name an existing database in the DSN (or PGDATABASE); psql -l lists them.',
+      })
+    case '53300':
+      return new PgleakError('TOO_MANY_CLIENTS', `cannot connect to ${where}: ${scrubbed}`, { cause: error, hint: TOO_MANY_CLIENTS_HINT })
+    case '57P03':
+      return new PgleakError('SERVER_NOT_READY', `cannot connect to ${where}: ${scrubbed}`, {
+        cause: error,
+        hint: 'The server is starting up, shutting down or in recovery; try again in a moment.',
+      })
+  }
+  if (/password must be a string|no password supplied/i.test(message)) {
+    return new PgleakError('AUTHENTICATION_FAILED', `cannot connect to ${where}: the server asks for a password and none was given`, {
+      cause: error,
+      hint: 'Put it in the DSN, PGPASSWORD or ~/.pgpass.',
+    })
+  }
+  if (/does not support SSL/i.test(message)) {
+    return new PgleakError('SSL_FAILED', `cannot connect to ${where}: the server does not accept SSL connections`, {
+      cause: error,
+      hint: 'Use sslmode=prefer or sslmode=disable in the DSN (or PGSSLMODE).',
+    })
+  }
+  if (/timeout/i.test(message)) {
+    return new PgleakError('CONNECT_TIMEOUT', `cannot connect to ${where}: no answer within the connect timeout`, {
+      cause: error,
+      hint: 'Check the host, the port and any firewall; raise --connect-timeout on a slow network.',
+    })
+  }
+  if (/certificate|self[- ]signed|SSL|TLS/i.test(message)) {
+    return new PgleakError('SSL_FAILED', `cannot connect to ${where}: ${scrubbed}`, {
+      cause: error,
+      hint: 'The server certificate was not accepted: use sslmode=require to encrypt without verifying, or give the CA with sslrootcert.',
+    })
+  }
+  return new PgleakError('CONNECTION_LOST', `cannot connect to ${where}: ${scrubbed || code || 'unknown error'}`, { cause: error })
+}
+
+/** For failures of pgleak's own queries on an open session. */
+export function queryError(error: unknown, target: ConnectionTarget): PgleakError {
+  const { code, message = '' } = asDriverError(error)
+  const scrubbed = scrubSecrets(message, target.secrets)
+  if (code === '57014') {
+    return new PgleakError('QUERY_FAILED', `pgleak's query on ${target.description} was cancelled: ${scrubbed}`, {
+      cause: error,
+      hint: 'The server is too busy to answer within the statement timeout; raise --statement-timeout.',
+    })
+  }
+  if (code === '57P01' || code === '57P02' || code === '57P03' || /terminat|ECONNRESET|Connection terminated|not queryable|closed/i.test(`${code} ${message}`)) {
+    return new PgleakError('CONNECTION_LOST', `lost the connection to ${target.description}: ${scrubbed || code}`, {
+      cause: error,
+      hint: 'The server restarted, or someone ended pgleak\'s session (pg_terminate_backend), or the network dropped.',
+    })
+  }
+  return new PgleakError('QUERY_FAILED', `pgleak's query on ${target.description} failed: ${scrubbed || code}`, { cause: error })
+}

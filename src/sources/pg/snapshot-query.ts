@@ -1,0 +1,30 @@
+// The one query per poll. Timestamps come back as epoch milliseconds on the
+// server's clock, so every age is measured against the same clock as
+// `sampled_at`. The LEFT JOIN from a one-row clock keeps a row (and so the
+// time) even when no other backend exists. pg_blocking_pids() is costly, so
+// it runs only for sessions waiting on a lock. pgleak's own backend is left out.
+export const SNAPSHOT_QUERY = `
+SELECT (extract(epoch FROM c.now) * 1000)::float8 AS sampled_at,
+       a.pid,
+       (extract(epoch FROM a.backend_start) * 1000)::float8 AS backend_start,
+       (extract(epoch FROM a.xact_start) * 1000)::float8 AS xact_start,
+       (extract(epoch FROM a.state_change) * 1000)::float8 AS state_change,
+       (extract(epoch FROM a.query_start) * 1000)::float8 AS query_start,
+       a.state,
+       a.backend_type,
+       a.application_name,
+       a.usename,
+       a.datname,
+       host(a.client_addr) AS client_addr,
+       a.client_port,
+       a.wait_event_type,
+       a.wait_event,
+       age(a.backend_xmin) AS xmin_age,
+       CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by,
+       left(a.query, $1) AS query
+FROM (SELECT now() AS now) c
+LEFT JOIN pg_stat_activity a ON a.pid <> pg_backend_pid()
+`
+
+/** What pg_stat_activity shows in `query` for a row the polling role may not see. */
+export const INSUFFICIENT_PRIVILEGE = '<insufficient privilege>'
