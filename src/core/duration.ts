@@ -16,7 +16,8 @@ export function parseDurationSeconds(text: string): number | undefined {
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '-'
-  if (seconds < 1) return `${Math.max(0, Math.round(seconds * 1000))}ms`
+  if (seconds <= 0) return '0s'
+  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`
   let rest = Math.floor(seconds)
   const days = Math.floor(rest / 86400)
   rest -= days * 86400
@@ -28,4 +29,12 @@ export function formatDuration(seconds: number): string {
   if (hours > 0) return `${hours}h${String(minutes).padStart(2, '0')}m`
   if (minutes > 0) return `${minutes}m${String(secs).padStart(2, '0')}s`
   return `${secs}s`
+}
+
+/** A duration as a PostgreSQL setting takes it: `60s`, `5min`, `1h`. */
+export function formatPostgresInterval(seconds: number): string {
+  const whole = Math.round(seconds)
+  if (whole % 3600 === 0 && whole > 0) return `${whole / 3600}h`
+  if (whole % 60 === 0 && whole >= 300) return `${whole / 60}min`
+  return `${whole}s`
 }

@@ -1,6 +1,6 @@
 import { isClientBackend, isIdleInTransaction } from '../backend.js'
 import { secondsBetween } from '../describe-backend.js'
-import { formatDuration } from '../duration.js'
+import { formatDuration, formatPostgresInterval } from '../duration.js'
 import { NO_SUBJECT, type ConfigFinding } from '../finding.js'
 import type { DetectorInput } from './detector-input.js'
 
@@ -27,7 +27,7 @@ export function detectConfig(input: DetectorInput): ConfigFinding[] {
       .map((b) => secondsBetween(b.stateChangeMillis, snapshot.sampledAtMillis) ?? 0)
     const leaked = ages.filter((age) => age >= thresholds.idleInTransactionSeconds)
     const healthy = ages.filter((age) => age < thresholds.idleInTransactionSeconds)
-    const suggested = formatDuration(suggestTimeoutSeconds(Math.max(0, ...healthy)))
+    const suggested = formatPostgresInterval(suggestTimeoutSeconds(Math.max(0, ...healthy)))
     findings.push({
       kind: 'config',
       severity: leaked.length > 0 ? 'warning' : 'info',

@@ -85,25 +85,21 @@ function fromUrl(dsn: string, env: NodeJS.ProcessEnv): ConnectionTarget {
       hint: 'Check its form: postgres://user:password@host:5432/dbname (percent-encode special characters in the password).',
     })
   }
-  const password = url.password ? decodeURIComponent(url.password) : undefined
-  const sslmode = url.searchParams.get('sslmode') ?? env.PGSSLMODE
-  const { ssl, sslFallback } = sslConfig(sslmode)
-  // pgleak applies sslmode itself, with libpq's meaning; drop it so node-postgres doesn't re-read it its own way.
-  url.searchParams.delete('sslmode')
-  url.searchParams.delete('uselibpqcompat')
-  const host = url.hostname || url.searchParams.get('host') || env.PGHOST
-  const user = url.username ? decodeURIComponent(url.username) : env.PGUSER
-  const database = url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : env.PGDATABASE
-  return {
-    config: { connectionString: url.toString(), ssl },
-    description: describe(user, host, url.port || env.PGPORT, database),
-    sslFallback,
-    secrets: password ? [password, url.password] : [],
-  }
+  const pairs: Record<string, string> = {}
+  // Query parameters are libpq keywords too (?host=/var/run/postgresql&sslmode=require); the URL's own parts win.
+  // Others (Prisma's ?schema=, ?connection_limit=) belong to the application's driver: pgleak passes over them.
+  for (const [key, value] of url.searchParams) if (key in KEYWORDS) pairs[key] = value
+  if (url.hostname) pairs.host = decodeURIComponent(url.hostname.replace(/^\[|\]$/g, ''))
+  if (url.port) pairs.port = url.port
+  if (url.username) pairs.user = decodeURIComponent(url.username)
+  if (url.password) pairs.password = decodeURIComponent(url.password)
+  if (url.pathname.length > 1) pairs.dbname = decodeURIComponent(url.pathname.slice(1))
+  return fromPairs(pairs, env)
 }
 
-function fromKeywords(dsn: string, env: NodeJS.ProcessEnv): ConnectionTarget {
-  const pairs = parseKeywordDsn(dsn)
+// The URL and key=value forms both come down to libpq keywords; node-postgres gets plain fields, so
+// nothing it parses on its own (or fills from the environment) can override what the user gave.
+function fromPairs(pairs: Record<string, string>, env: NodeJS.ProcessEnv): ConnectionTarget {
   const config: ClientConfig = {}
   for (const [key, value] of Object.entries(pairs)) {
     const field = KEYWORDS[key]
@@ -112,6 +108,7 @@ function fromKeywords(dsn: string, env: NodeJS.ProcessEnv): ConnectionTarget {
         hint: 'pgleak understands host, port, user, password, dbname and sslmode.',
       })
     }
+    if (field === 'port' && !/^\d+$/.test(value)) throw new PgleakError('BAD_DSN', `the port '${value}' is not a number`)
     if (field === 'host') config.host = value
     else if (field === 'port') config.port = Number(value)
     else if (field === 'user') config.user = value
@@ -141,7 +138,7 @@ export function resolveConnectionTarget(dsn: string | undefined, env: NodeJS.Pro
       secrets: envSecrets,
     }
   }
-  const target = /^postgres(?:ql)?:\/\//i.test(given.trim()) ? fromUrl(given.trim(), env) : fromKeywords(given, env)
+  const target = /^postgres(?:ql)?:\/\//i.test(given.trim()) ? fromUrl(given.trim(), env) : fromPairs(parseKeywordDsn(given), env)
   return { ...target, secrets: [...target.secrets, ...envSecrets] }
 }
 

@@ -1,0 +1,150 @@
+// The built command as users run it: help, exit codes, one-line errors, no secrets.
+import { describe, expect, it } from 'vitest'
+import { freePort } from '../support/postgres-server.js'
+import { runCli, sleep, type CliResult } from '../support/run-cli.js'
+import { openBlockingPair, openIdleSessions } from '../support/sessions.js'
+import { useTestDatabase } from '../support/test-database.js'
+
+function expectOneLineError(result: CliResult, exitCode: number, pattern: RegExp): void {
+  expect(result.exitCode).toBe(exitCode)
+  expect(result.stdout).toBe('')
+  const lines = result.stderr.trimEnd().split('\n')
+  expect(lines).toHaveLength(1)
+  expect(lines[0]).toMatch(/^pgleak: /)
+  expect(lines[0]).toMatch(pattern)
+  expect(result.stderr).not.toMatch(/\n\s+at /)
+}
+
+describe('pgleak without a server', () => {
+  it('prints a help that names each command with an example', async () => {
+    const result = await runCli(['--help'])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toMatch(/audit .*one-off report/)
+    expect(result.stdout).toContain('$ pgleak audit --dsn')
+    expect(result.stdout).toContain('Exit codes:')
+  })
+
+  it('prints its version', async () => {
+    const result = await runCli(['--version'])
+    expect(result).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) })
+  })
+
+  it('rejects a bad flag with one line and exit 2', async () => {
+    expectOneLineError(await runCli(['audit', '--bogus']), 2, /unknown option '--bogus'/)
+  })
+
+  it('rejects a bad flag value with one line naming the flag and exit 2', async () => {
+    expectOneLineError(await runCli(['audit', '--max-idle-in-transaction', 'soon']), 2, /--max-idle-in-transaction.*'soon' is not a duration/)
+    expectOneLineError(await runCli(['audit', '--group-by', 'app,colour']), 2, /'colour' is not a grouping/)
+    expectOneLineError(await runCli(['audit', '--fail-on', 'fatal']), 2, /info, warning, error/)
+  })
+
+  it('says the server refused, with exit 3', async () => {
+    const port = await freePort()
+    const result = await runCli(['audit', '--dsn', `postgres://app:hunter2@127.0.0.1:${port}/shop`])
+    expectOneLineError(result, 3, new RegExp(`cannot connect to app@127.0.0.1:${port}/shop: connection refused\\. Is PostgreSQL running`))
+    expect(result.stderr).not.toContain('hunter2')
+  })
+
+  it('says a host name does not resolve, with exit 3', async () => {
+    expectOneLineError(await runCli(['audit', '--dsn', 'postgres://app@no-such-host.invalid/shop']), 3, /no-such-host\.invalid.*(does not resolve|does not answer|connect timeout)/)
+  })
+
+  it('says what is wrong with a malformed DSN, with exit 3', async () => {
+    expectOneLineError(await runCli(['audit', '--dsn', 'postgres://app:pw@db:port/x']), 3, /cannot be parsed/)
+  })
+})
+
+describe('pgleak audit against a server', () => {
+  const db = useTestDatabase()
+
+  it('says the password was wrong, with exit 3 and without echoing it', async () => {
+    const result = await runCli(['audit', '--dsn', db().url({ password: 'not-the-password' })])
+    expectOneLineError(result, 3, /password authentication failed for user "postgres"\. Check the user and password/)
+    expect(result.stderr).not.toContain('not-the-password')
+  })
+
+  it('says the database does not exist, with exit 3', async () => {
+    expectOneLineError(await runCli(['audit', '--dsn', db().url({ database: 'nope' })]), 3, /database "nope" does not exist/)
+  })
+
+  it('takes the connection from DATABASE_URL and from the libpq variables', async () => {
+    const url = new URL(db().url())
+    const fromUrl = await runCli(['audit', '--json'], { DATABASE_URL: url.toString() })
+    expect(fromUrl.exitCode).toBe(0)
+    const fromPgVariables = await runCli(['audit', '--json'], {
+      PGHOST: url.hostname,
+      PGPORT: url.port,
+      PGUSER: 'postgres',
+      PGPASSWORD: decodeURIComponent(url.password),
+      PGDATABASE: 'postgres',
+    })
+    expect(fromPgVariables.exitCode).toBe(0)
+    expect(JSON.parse(fromPgVariables.stdout).server.target).toBe(`postgres@${url.hostname}:${url.port}/postgres`)
+  })
+
+  it('exits 0 with no finding above info on a healthy server', async () => {
+    await openIdleSessions(db(), 3, { application: 'web' })
+    const result = await runCli(['audit', '--json', '--dsn', db().url()])
+    expect(result.exitCode).toBe(0)
+    const document = JSON.parse(result.stdout)
+    expect(document).toMatchObject({ tool: 'pgleak', schema: 1, server: { maxConnections: 100, usableConnections: 97 }, window: { samples: 1 } })
+    expect(document.findings.filter((f: { severity: string }) => f.severity !== 'info')).toEqual([])
+  })
+
+  it('prints a readable report with the usage bar, the group table and the findings', async () => {
+    await openIdleSessions(db(), 2, { application: 'web' })
+    const result = await runCli(['audit', '--dsn', db().url()])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toMatch(/^pgleak audit {2}postgres@127\.0\.0\.1:\d+\/postgres {2}· {2}PostgreSQL 18\.\d+$/m)
+    expect(result.stdout).toMatch(/connections \[█+░+\] 2 \/ 97 usable \(2%\)/)
+    expect(result.stdout).toMatch(/^application\s+total\s+active\s+idle\s+idle in tx\s+oldest tx\s+oldest conn$/m)
+    expect(result.stdout).toMatch(/^web\s+2\s+0\s+2\s+0\s+-\s+\d+s$/m)
+    expect(result.stdout).toContain('idle_in_transaction_session_timeout is 0')
+    expect(result.stdout).toMatch(/0 errors, 0 warnings, 1 info$/m)
+  })
+
+  it('with --fail-on info, exits 1 for an info finding', async () => {
+    const result = await runCli(['audit', '--json', '--fail-on', 'info', '--dsn', db().url()])
+    expect(result.exitCode).toBe(1)
+  })
+
+  it('reports a session idle in transaction for 40 s that blocks another, and exits 1', { timeout: 90_000 }, async () => {
+    const { holderPid, waiterPid } = await openBlockingPair(db(), 'billing-worker', 'checkout-api')
+    await sleep(40_000)
+    const result = await runCli(['audit', '--json', '--dsn', db().url()])
+    expect(result.exitCode).toBe(1)
+    const document = JSON.parse(result.stdout)
+    const finding = document.findings.find((f: { kind: string }) => f.kind === 'idle-in-transaction')
+    expect(finding).toMatchObject({
+      severity: 'error',
+      subject: { application: 'billing-worker' },
+      pids: [holderPid],
+      evidence: { blocking: [waiterPid] },
+    })
+    expect(finding.evidence.ageSeconds).toBeGreaterThanOrEqual(40)
+    expect(finding.advice).toContain(`pg_terminate_backend(${holderPid})`)
+  })
+})
+
+describe('pgleak audit against a full server', () => {
+  const db = useTestDatabase({ settings: { max_connections: 6 } })
+
+  it('explains "too many clients" and how a superuser or reserved role can still get in, with exit 3', async () => {
+    // 6 slots: fill them all, so even the superuser's reserved slots are gone.
+    for (let i = 0; i < 6; i++) await db().openSession({ application: 'leaky' })
+    const result = await runCli(['audit', '--dsn', db().url()])
+    expectOneLineError(result, 3, /sorry, too many clients already\. The server is full/)
+    expect(result.stderr).toContain('superuser_reserved_connections')
+    expect(result.stderr).toContain('pg_use_reserved_connections')
+  })
+
+  it('reports headroom as an error when ordinary slots are nearly gone', async () => {
+    // usable = 6 - 3 reserved = 3, all taken; pgleak, a superuser here, gets in on a reserved slot.
+    await openIdleSessions(db(), 3, { application: 'leaky' })
+    const result = await runCli(['audit', '--json', '--dsn', db().url()])
+    expect(result.exitCode).toBe(1)
+    const document = JSON.parse(result.stdout)
+    expect(document.findings[0]).toMatchObject({ kind: 'headroom', severity: 'error', evidence: { scope: 'server', connections: 3, limit: 3, freeSlots: 0 } })
+  })
+})

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import { detectIdleInTransaction } from '../../../src/core/detectors/idle-in-transaction.js'
+import type { DetectorInput } from '../../../src/core/detectors/index.js'
+import { parseIgnoreRule, type IgnoreRule } from '../../../src/core/ignore-rule.js'
+import { DEFAULT_THRESHOLDS } from '../../../src/core/thresholds.js'
+import { backend, hiddenBackend, idleInTransaction, settings, snapshot } from '../../support/builders.js'
+import type { Backend } from '../../../src/core/backend.js'
+
+function input(backends: Backend[], ignore: IgnoreRule[] = []): DetectorInput {
+  return { snapshot: snapshot(backends), settings: settings(), thresholds: DEFAULT_THRESHOLDS, ignore }
+}
+
+describe('detectIdleInTransaction', () => {
+  it('reports a session idle in transaction past the threshold, naming its application and pid', () => {
+    const leaked = idleInTransaction({ application: 'billing-worker', idleSeconds: 192 })
+    const [finding, ...rest] = detectIdleInTransaction(input([leaked, backend()]))
+    expect(rest).toEqual([])
+    expect(finding).toMatchObject({
+      kind: 'idle-in-transaction',
+      severity: 'warning',
+      title: `billing-worker (pid ${leaked.pid}) holds a transaction open for 3m12s`,
+      subject: { application: 'billing-worker', user: 'app', database: 'shop', client: '10.0.0.7', pool: null },
+      pids: [leaked.pid],
+      evidence: { ageSeconds: 192, transactionAgeSeconds: 193, blocking: [], lastQuery: 'UPDATE accounts SET balance = balance - 10 WHERE id = 42' },
+    })
+    expect(finding?.advice).toContain(`pg_terminate_backend(${leaked.pid})`)
+  })
+
+  it('is an error when the session blocks others, and lists the blocked pids', () => {
+    const holder = idleInTransaction({ idleSeconds: 40 })
+    const waiter = backend({ state: 'active', waitEventType: 'Lock', waitEvent: 'transactionid', blockedBy: [holder.pid] })
+    const [finding] = detectIdleInTransaction(input([holder, waiter]))
+    expect(finding?.severity).toBe('error')
+    expect(finding?.evidence.blocking).toEqual([waiter.pid])
+    expect(finding?.title).toMatch(/blocking 1 session$/)
+  })
+
+  it('is an error when idle for ten times the threshold', () => {
+    const [finding] = detectIdleInTransaction(input([idleInTransaction({ idleSeconds: 301 })]))
+    expect(finding?.severity).toBe('error')
+  })
+
+  it('says when the transaction has failed and was never rolled back', () => {
+    const [finding] = detectIdleInTransaction(input([idleInTransaction({ idleSeconds: 60, state: 'idle in transaction (aborted)' })]))
+    expect(finding?.title).toContain('left a failed transaction open')
+    expect(finding?.evidence.state).toBe('idle in transaction (aborted)')
+    expect(finding?.advice).toMatch(/roll back in the error path/)
+  })
+
+  it('stays quiet about short transactions, idle sessions, ignored sessions and rows it cannot see', () => {
+    const ignore = parseIgnoreRule('app=pg_dump')
+    if ('error' in ignore) throw new Error(ignore.error)
+    const findings = detectIdleInTransaction(
+      input(
+        [
+          idleInTransaction({ idleSeconds: 29 }),
+          backend({ idleSeconds: 3600 }),
+          idleInTransaction({ application: 'pg_dump', idleSeconds: 3600 }),
+          hiddenBackend(),
+        ],
+        [ignore],
+      ),
+    )
+    expect(findings).toEqual([])
+  })
+})

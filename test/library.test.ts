@@ -1,0 +1,20 @@
+// The package's public entry, as `import { audit } from 'pgleak'` resolves it.
+import { describe, expect, it } from 'vitest'
+
+describe('the pgleak package', () => {
+  it('exports audit and the contract types from its main entry', async () => {
+    const pgleak = await import('pgleak')
+    expect(typeof pgleak.audit).toBe('function')
+    expect(pgleak.FINDING_KINDS).toEqual([
+      'headroom',
+      'idle-in-transaction',
+      'connection-growth',
+      'churn',
+      'abandoned-connections',
+      'pool-imbalance',
+      'pool-exhaustion',
+      'multiple-pools',
+      'config',
+    ])
+  })
+})
