@@ -6,6 +6,8 @@ export default defineConfig({
     globalSetup: ['./test/support/global-setup.ts'],
     setupFiles: ['./test/support/fail-on-stray-rejections.ts'],
     pool: 'forks',
+    // The JSON report is what .ci/run counts passed and failed tests from.
+    reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

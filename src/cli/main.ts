@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander'
 import { exitCodeFor, isPgleakError } from '../errors.js'
 import { PGLEAK_VERSION } from '../version.js'
 import { registerAuditCommand } from './commands/audit.js'
+import { registerDemoCommand } from './commands/demo.js'
 
 export function createProgram(): Command {
   const program = new Command()
@@ -15,11 +16,13 @@ export function createProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`pgleak: ${text.replace(/^error: /, '')}`) })
   registerAuditCommand(program)
+  registerDemoCommand(program)
   program.addHelpText(
     'after',
     `
 Examples:
   $ pgleak audit --dsn postgres://app@localhost/shop    one-off report of a database's connections
+  $ npx pgleak demo                                      see it find a leak on a throwaway server
 
 Exit codes: 0 healthy, 1 a finding at or above --fail-on, 2 usage error, 3 cannot reach the database.`,
   )

@@ -17,3 +17,8 @@ export function stderrPalette(options: OutputOptions): Palette {
 export function writeJson(document: unknown): void {
   process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
 }
+
+/** Columns to wrap prose at: the terminal's, capped so paragraphs stay readable on wide screens. */
+export function terminalWidth(): number {
+  return Math.min(process.stdout.columns || 100, 120)
+}

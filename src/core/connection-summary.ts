@@ -19,6 +19,14 @@ export interface GroupSummary {
   readonly oldestConnectionSeconds: number | null
 }
 
+/** A role's or database's CONNECTION LIMIT and how much of it is used. */
+export interface LimitUsage {
+  readonly scope: 'role' | 'database'
+  readonly name: string
+  readonly connections: number
+  readonly limit: number
+}
+
 export interface ConnectionSummary {
   /** Client connections, pgleak's own left out; includes ignored and hidden ones, since they take slots too. */
   readonly clientConnections: number
@@ -34,6 +42,8 @@ export interface ConnectionSummary {
   readonly ignoredConnections: number
   readonly listeningConnections: number
   readonly groups: readonly GroupSummary[]
+  /** Role and database connection limits that have sessions. */
+  readonly limits: readonly LimitUsage[]
 }
 
 function maxOrNull(values: readonly (number | null)[]): number | null {
@@ -93,6 +103,16 @@ export function summarizeConnections(
     .map(({ key, backends }) => summarizeGroup(key, backends, snapshot.sampledAtMillis))
     .sort((a, b) => b.total - a.total || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)))
 
+  const limits: LimitUsage[] = []
+  for (const [name, limit] of Object.entries(settings.roleConnectionLimits)) {
+    const connections = clients.filter((b) => b.user === name).length
+    if (connections > 0) limits.push({ scope: 'role', name, connections, limit })
+  }
+  for (const [name, limit] of Object.entries(settings.databaseConnectionLimits)) {
+    const connections = clients.filter((b) => b.database === name).length
+    if (connections > 0) limits.push({ scope: 'database', name, connections, limit })
+  }
+
   return {
     clientConnections: clients.length,
     usableSlots: usableSlots(settings),
@@ -104,5 +124,6 @@ export function summarizeConnections(
     ignoredConnections: clients.length - counted.length,
     listeningConnections: counted.filter(isListenSession).length,
     groups,
+    limits,
   }
 }

@@ -7,13 +7,14 @@ import { severityBadge, type Palette } from './colors.js'
 import { formatEvidence } from './format-evidence.js'
 import { renderGroupTable } from './group-table.js'
 import { percent, usageBar } from './usage-bar.js'
+import { DEFAULT_WIDTH, wrapText } from './wrap-text.js'
 
-export function renderFinding(palette: Palette, finding: Finding): string {
+export function renderFinding(palette: Palette, finding: Finding, width = DEFAULT_WIDTH): string {
   const indent = '       '
   return [
     `${severityBadge(palette, finding.severity)}  ${palette.bold(finding.title)}`,
-    `${indent}${palette.dim(finding.kind)} · ${formatEvidence(finding)}`,
-    `${indent}${palette.green('→')} ${finding.advice}`,
+    wrapText(`${palette.dim(finding.kind)} · ${formatEvidence(finding)}`, width, indent),
+    wrapText(`${palette.green('→')} ${finding.advice}`, width, indent, '  '),
   ].join('\n')
 }
 
@@ -25,7 +26,7 @@ export function renderFindingCounts(findings: readonly Finding[]): string {
   return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${infos} info`
 }
 
-export function renderAuditText(palette: Palette, report: AuditReport, groupBy: readonly GroupDimension[]): string {
+export function renderAuditText(palette: Palette, report: AuditReport, groupBy: readonly GroupDimension[], width = DEFAULT_WIDTH): string {
   const { server, connections } = report
   const lines: string[] = []
   lines.push(`${palette.bold('pgleak audit')}  ${server.target}  ·  PostgreSQL ${server.version}`)
@@ -37,6 +38,10 @@ export function renderAuditText(palette: Palette, report: AuditReport, groupBy: 
       `${palette.bold(String(connections.clientConnections))} / ${connections.usableSlots} usable (${percent(connections.clientConnections, connections.usableSlots)})` +
       palette.dim(`  max_connections ${server.maxConnections}, ${reserved.join(', ')}`),
   )
+  for (const limit of connections.limits) {
+    const label = `${limit.scope} ${limit.name}`.padEnd(11)
+    lines.push(`${label} ${usageBar(palette, limit.connections, limit.limit)} ${limit.connections} / ${limit.limit} (CONNECTION LIMIT, ${percent(limit.connections, limit.limit)})`)
+  }
   const apart: string[] = []
   const background = Object.values(connections.backgroundByType).reduce((sum, n) => sum + n, 0) + connections.hiddenOtherBackends
   if (background > 0) apart.push(`${background} background process${background === 1 ? '' : 'es'}`)
@@ -48,11 +53,11 @@ export function renderAuditText(palette: Palette, report: AuditReport, groupBy: 
   if (connections.groups.length > 0) lines.push(renderGroupTable(palette, connections.groups, groupBy), '')
   else lines.push(palette.dim('no client connections besides pgleak'), '')
 
-  for (const warning of report.warnings) lines.push(`${palette.yellow('!')} ${warning.message}`)
+  for (const warning of report.warnings) lines.push(wrapText(`${palette.yellow('!')} ${warning.message}`, width, '  '))
   if (report.warnings.length > 0) lines.push('')
 
   if (report.findings.length === 0) lines.push(palette.green('no findings: connections look healthy'))
-  for (const finding of report.findings) lines.push(renderFinding(palette, finding), '')
+  for (const finding of report.findings) lines.push(renderFinding(palette, finding, width), '')
   lines.push(renderFindingCounts(report.findings))
   return lines.join('\n')
 }

@@ -1,6 +1,6 @@
 // The built command as users run it: help, exit codes, one-line errors, no secrets.
 import { describe, expect, it } from 'vitest'
-import { freePort } from '../support/postgres-server.js'
+import { freePort } from '../../src/demo/embedded-server.js'
 import { runCli, sleep, type CliResult } from '../support/run-cli.js'
 import { openBlockingPair, openIdleSessions } from '../support/sessions.js'
 import { useTestDatabase } from '../support/test-database.js'

@@ -1,16 +1,16 @@
 // Prepares one initdb template per PostgreSQL major for the whole run; each test
-// file starts its own server from a copy (see postgres-server.ts). With
+// file starts its own server from a copy (see src/demo/embedded-server.ts). With
 // PGLEAK_TEST_DATABASE_URL set, the tests use that server instead and no
 // template is made.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { createTemplate, SUPPORTED_TEST_MAJORS, type TestMajor } from './postgres-server.js'
+import { createTemplate, EMBEDDED_MAJORS, type EmbeddedMajor } from '../../src/demo/embedded-server.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    pgTemplates: Partial<Record<TestMajor, string>>
+    pgTemplates: Partial<Record<EmbeddedMajor, string>>
   }
 }
 
@@ -20,9 +20,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {}
   }
   const parent = await mkdtemp(join(tmpdir(), 'pgleak-test-templates-'))
-  const templates: Partial<Record<TestMajor, string>> = {}
+  const templates: Partial<Record<EmbeddedMajor, string>> = {}
   await Promise.all(
-    SUPPORTED_TEST_MAJORS.map(async (major) => {
+    EMBEDDED_MAJORS.map(async (major) => {
       templates[major] = await createTemplate(major, parent)
     }),
   )

