@@ -1,6 +1,6 @@
 // `audit`: one snapshot of a live database, judged. The library entry point
 // that the CLI's `pgleak audit` is a thin layer over.
-import { buildAuditReport, type AuditReport, type ReportOptions } from './core/audit-report.js'
+import { assertSupportedServer, buildAuditReport, type AuditReport, type ReportOptions } from './core/audit-report.js'
 import { DEFAULT_THRESHOLDS } from './core/thresholds.js'
 import { resolveConnectionTarget } from './sources/pg/connection-target.js'
 import { PgleakSession, type SessionOptions } from './sources/pg/pgleak-session.js'
@@ -17,6 +17,7 @@ export async function audit(options: AuditOptions = {}): Promise<AuditReport> {
   const session = await PgleakSession.open(target, options)
   try {
     const settings = await readServerSettings(session)
+    assertSupportedServer(settings)
     const snapshot = await readSnapshot(session)
     return buildAuditReport(snapshot, settings, target.description, {
       groupBy: options.groupBy ?? ['app'],

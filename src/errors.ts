@@ -25,11 +25,14 @@ export class PgleakError extends Error {
   readonly code: PgleakErrorCode
   /** What to do about it, printed after the message. */
   readonly hint: string | undefined
+  /** The underlying error's text for --debug, already scrubbed of secrets by whoever made this error. */
+  readonly detail: string | undefined
 
-  constructor(code: PgleakErrorCode, message: string, options: { cause?: unknown; hint?: string } = {}) {
+  constructor(code: PgleakErrorCode, message: string, options: { cause?: unknown; hint?: string; detail?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.hint = options.hint
+    this.detail = options.detail
   }
 }
 

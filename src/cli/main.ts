@@ -45,9 +45,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     if (isPgleakError(error)) {
       printError(error.hint ? `${error.message}. ${error.hint}` : error.message)
-      if (program.opts<{ debug?: boolean }>().debug && error.cause instanceof Error) {
-        process.stderr.write(`cause: ${error.cause.message}\n`)
-      }
+      if (program.opts<{ debug?: boolean }>().debug && error.detail) process.stderr.write(`pgleak: cause: ${error.detail}\n`)
       process.exitCode = exitCodeFor(error)
       return
     }

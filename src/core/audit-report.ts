@@ -1,5 +1,6 @@
 // Everything `audit` reports, computed from one snapshot: a pure function, so
 // the same report comes from a live server, a recording or a test's data.
+import { PgleakError } from '../errors.js'
 import { summarizeConnections, type ConnectionSummary } from './connection-summary.js'
 import { runSnapshotDetectors } from './detectors/index.js'
 import { sortFindings, type Finding } from './finding.js'
@@ -11,6 +12,16 @@ import { usableSlots, type ServerSettings, type Snapshot } from './snapshot.js'
 import type { Thresholds } from './thresholds.js'
 
 export const OLDEST_SUPPORTED_VERSION_NUM = 140000
+/** pg_stat_activity has had backend_type since PostgreSQL 10; before it, pgleak cannot tell clients from the rest. */
+export const OLDEST_WORKING_VERSION_NUM = 100000
+
+export function assertSupportedServer(settings: ServerSettings): void {
+  if (settings.versionNum < OLDEST_WORKING_VERSION_NUM) {
+    throw new PgleakError('SERVER_UNSUPPORTED', `PostgreSQL ${settings.version} is too old for pgleak`, {
+      hint: 'pgleak supports PostgreSQL 14 to 18 (10 to 13 work with a warning).',
+    })
+  }
+}
 export const NEWEST_TESTED_MAJOR = 18
 
 export interface ReportOptions {

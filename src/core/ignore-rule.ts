@@ -1,6 +1,7 @@
 // Exclusions for sessions that are long on purpose (`--ignore app=pg_dump`,
 // `--ignore user=replicator`, `--ignore app=airflow*`).
 import type { Backend } from './backend.js'
+import { escapeRegExp } from './escape-reg-exp.js'
 import { dimensionValue, isGroupDimension, type GroupDimension } from './grouping.js'
 
 export interface IgnoreRule {
@@ -17,7 +18,7 @@ export function parseIgnoreRule(text: string): IgnoreRule | { readonly error: st
   if (!dimension || pattern === undefined || !isGroupDimension(dimension)) {
     return { error: `--ignore takes app=NAME, user=NAME, db=NAME or client=ADDRESS (a * matches anything), not '${text}'` }
   }
-  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+  const escaped = pattern.split('*').map(escapeRegExp)
   return { dimension, pattern, matcher: new RegExp(`^${escaped.join('.*')}$`) }
 }
 

@@ -64,6 +64,13 @@ describe('pgleak audit against a server', () => {
     expect(result.stderr).not.toContain('not-the-password')
   })
 
+  it("with --debug, adds the driver's own words, still without the password", async () => {
+    const result = await runCli(['--debug', 'audit', '--dsn', db().url({ password: 'not-the-password' })])
+    expect(result.exitCode).toBe(3)
+    expect(result.stderr).toMatch(/^pgleak: cause: 28P01: password authentication failed/m)
+    expect(result.stderr).not.toContain('not-the-password')
+  })
+
   it('says the database does not exist, with exit 3', async () => {
     expectOneLineError(await runCli(['audit', '--dsn', db().url({ database: 'nope' })]), 3, /database "nope" does not exist/)
   })

@@ -102,3 +102,12 @@ describe.each(versionsUnderTest())('audit on PostgreSQL %i', (major) => {
     expect(full.connections.groups.find((g) => g.key.app === 'other-team')).toMatchObject({ total: 3, idle: 3 })
   })
 })
+
+describe('audit on PostgreSQL 18 with reserved_connections', () => {
+  const db = useTestDatabase({ major: 18, settings: { reserved_connections: 2 } })
+
+  it('leaves the pg_use_reserved_connections slots out of the usable ones (PostgreSQL 16 and later)', async () => {
+    const report = await audit({ dsn: db().url() })
+    expect(report.server).toMatchObject({ maxConnections: 100, superuserReservedConnections: 3, reservedConnections: 2, usableConnections: 95 })
+  })
+})

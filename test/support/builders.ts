@@ -33,7 +33,7 @@ export function backend(overrides: Partial<Backend> & { ageSeconds?: number; idl
 }
 
 /** A session idle inside a transaction for `idleSeconds`. */
-export function idleInTransaction(overrides: Partial<Backend> & { idleSeconds: number }): Backend {
+export function idleInTransaction(overrides: Partial<Backend> & { idleSeconds: number; ageSeconds?: number }): Backend {
   return backend({
     state: 'idle in transaction',
     xactStartMillis: NOW - (overrides.idleSeconds + 1) * 1000,

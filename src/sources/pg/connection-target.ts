@@ -3,6 +3,7 @@
 // SSL modes follow libpq's meaning (`require` encrypts without verifying),
 // which is what users' DSNs were written for.
 import type { ClientConfig } from 'pg'
+import { escapeRegExp } from '../../core/escape-reg-exp.js'
 import { PgleakError } from '../../errors.js'
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'] as const
@@ -145,7 +146,13 @@ export function resolveConnectionTarget(dsn: string | undefined, env: NodeJS.Pro
 /** Replaces every secret in a text; for messages that may echo a connection string. */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
   let scrubbed = text
-  for (const secret of secrets) if (secret.length > 0) scrubbed = scrubbed.split(secret).join('***')
+  for (const secret of secrets) {
+    if (secret.length === 0) continue
+    // A short password matched anywhere would mangle ordinary words ("e***ist"); match it only as a whole word.
+    if (secret.length < 6) scrubbed = scrubbed.replace(new RegExp(`(?<![\\w])${escapeRegExp(secret)}(?![\\w])`, 'g'), '***')
+    else scrubbed = scrubbed.split(secret).join('***')
+  }
   // A URL with a password that we were not told about, e.g. inside a driver message.
   return scrubbed.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@').replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***')
 }
+

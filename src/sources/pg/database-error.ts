@@ -23,16 +23,19 @@ export function connectError(error: unknown, target: ConnectionTarget): PgleakEr
   const { code, message = '' } = asDriverError(error)
   const where = target.description
   const scrubbed = scrubSecrets(message, target.secrets)
+  const detail = `${code ?? 'no code'}: ${scrubbed}`
   switch (code) {
     case 'ECONNREFUSED':
       return new PgleakError('CONNECTION_REFUSED', `cannot connect to ${where}: connection refused`, {
         cause: error,
+        detail,
         hint: 'Is PostgreSQL running and listening there? Check the host and port in --dsn, DATABASE_URL or PGHOST/PGPORT.',
       })
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new PgleakError('HOST_NOT_FOUND', `cannot connect to ${where}: the host name does not resolve`, {
         cause: error,
+        detail,
         hint: 'Check the host name in --dsn, DATABASE_URL or PGHOST.',
       })
     case 'ETIMEDOUT':
@@ -40,69 +43,80 @@ export function connectError(error: unknown, target: ConnectionTarget): PgleakEr
     case 'ENETUNREACH':
       return new PgleakError('CONNECT_TIMEOUT', `cannot connect to ${where}: the host does not answer (${code})`, {
         cause: error,
+        detail,
         hint: 'Check the host, the port and any firewall between here and the server.',
       })
     case '28P01':
     case '28000':
       return new PgleakError('AUTHENTICATION_FAILED', `cannot connect to ${where}: ${scrubbed}`, {
         cause: error,
+        detail,
         hint: 'Check the user and password in --dsn, DATABASE_URL, PGPASSWORD or ~/.pgpass, and that pg_hba.conf lets this user in from here.',
       })
     case '3D000':
       return new PgleakError('DATABASE_MISSING', `cannot connect to ${where}: ${scrubbed}`, {
         cause: error,
+        detail,
         hint: 'Name an existing database in the DSN (or PGDATABASE); psql -l lists them.',
       })
     case '53300':
-      return new PgleakError('TOO_MANY_CLIENTS', `cannot connect to ${where}: ${scrubbed}`, { cause: error, hint: TOO_MANY_CLIENTS_HINT })
+      return new PgleakError('TOO_MANY_CLIENTS', `cannot connect to ${where}: ${scrubbed}`, { cause: error, detail, hint: TOO_MANY_CLIENTS_HINT })
     case '57P03':
       return new PgleakError('SERVER_NOT_READY', `cannot connect to ${where}: ${scrubbed}`, {
         cause: error,
+        detail,
         hint: 'The server is starting up, shutting down or in recovery; try again in a moment.',
       })
   }
   if (/password must be a string|no password supplied/i.test(message)) {
     return new PgleakError('AUTHENTICATION_FAILED', `cannot connect to ${where}: the server asks for a password and none was given`, {
       cause: error,
+      detail,
       hint: 'Put it in the DSN, PGPASSWORD or ~/.pgpass.',
     })
   }
   if (/does not support SSL/i.test(message)) {
     return new PgleakError('SSL_FAILED', `cannot connect to ${where}: the server does not accept SSL connections`, {
       cause: error,
+      detail,
       hint: 'Use sslmode=prefer or sslmode=disable in the DSN (or PGSSLMODE).',
     })
   }
   if (/timeout/i.test(message)) {
     return new PgleakError('CONNECT_TIMEOUT', `cannot connect to ${where}: no answer within the connect timeout`, {
       cause: error,
+      detail,
       hint: 'Check the host, the port and any firewall; raise --connect-timeout on a slow network.',
     })
   }
   if (/certificate|self[- ]signed|SSL|TLS/i.test(message)) {
     return new PgleakError('SSL_FAILED', `cannot connect to ${where}: ${scrubbed}`, {
       cause: error,
+      detail,
       hint: 'The server certificate was not accepted: use sslmode=require to encrypt without verifying, or give the CA with sslrootcert.',
     })
   }
-  return new PgleakError('CONNECTION_LOST', `cannot connect to ${where}: ${scrubbed || code || 'unknown error'}`, { cause: error })
+  return new PgleakError('CONNECTION_LOST', `cannot connect to ${where}: ${scrubbed || code || 'unknown error'}`, { cause: error, detail })
 }
 
 /** For failures of pgleak's own queries on an open session. */
 export function queryError(error: unknown, target: ConnectionTarget): PgleakError {
   const { code, message = '' } = asDriverError(error)
   const scrubbed = scrubSecrets(message, target.secrets)
+  const detail = `${code ?? 'no code'}: ${scrubbed}`
   if (code === '57014') {
     return new PgleakError('QUERY_FAILED', `pgleak's query on ${target.description} was cancelled: ${scrubbed}`, {
       cause: error,
+      detail,
       hint: 'The server is too busy to answer within the statement timeout; raise --statement-timeout.',
     })
   }
   if (code === '57P01' || code === '57P02' || code === '57P03' || /terminat|ECONNRESET|Connection terminated|not queryable|closed/i.test(`${code} ${message}`)) {
     return new PgleakError('CONNECTION_LOST', `lost the connection to ${target.description}: ${scrubbed || code}`, {
       cause: error,
+      detail,
       hint: 'The server restarted, or someone ended pgleak\'s session (pg_terminate_backend), or the network dropped.',
     })
   }
-  return new PgleakError('QUERY_FAILED', `pgleak's query on ${target.description} failed: ${scrubbed || code}`, { cause: error })
+  return new PgleakError('QUERY_FAILED', `pgleak's query on ${target.description} failed: ${scrubbed || code}`, { cause: error, detail })
 }

@@ -52,6 +52,7 @@ describe('resolveConnectionTarget', () => {
 describe('scrubSecrets', () => {
   it('removes known secrets and any URL or keyword password from a message', () => {
     expect(scrubSecrets('auth failed for hunter2', ['hunter2'])).toBe('auth failed for ***')
+    expect(scrubSecrets('database "x" does not exist; password x', ['x'])).toBe('database "***" does not exist; password ***')
     expect(scrubSecrets('bad url postgres://app:topsecret@db/x', [])).toBe('bad url postgres://app:***@db/x')
     expect(scrubSecrets("bad dsn host=db password='top secret' user=x", [])).not.toContain('top secret')
   })
