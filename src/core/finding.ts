@@ -73,6 +73,44 @@ export interface ConfigEvidence {
   readonly suggested: string
 }
 
+export interface ConnectionGrowthEvidence {
+  /** How fast the group's floor (its lowest count over a trailing window) rises. */
+  readonly slopePerMinute: number
+  /** How well a steady rise explains the floor, 0 to 1. */
+  readonly confidence: number
+  /** When the connections that never came back down began to pile up. */
+  readonly since: string
+  readonly connections: number
+  readonly floorConnections: number
+  /** How much the floor rose over the window judged. */
+  readonly risenBy: number
+  readonly windowSeconds: number
+  /** Time until the limit below runs out at this rate; null when it never would. */
+  readonly etaSeconds: number | null
+  /** What runs out: the server's usable slots, or a role's or database's CONNECTION LIMIT. */
+  readonly limit: { readonly scope: 'server' | 'role' | 'database'; readonly name: string | null; readonly connections: number; readonly limit: number } | null
+}
+
+export interface ChurnEvidence {
+  readonly openedPerMinute: number
+  readonly closedPerMinute: number
+  /** Median life of the connections that closed in the window. */
+  readonly medianLifeSeconds: number
+  readonly windowSeconds: number
+  /** Polling sees only the connections alive at each poll: the true rates are at least these. */
+  readonly isLowerBound: boolean
+}
+
+export interface AbandonedConnectionsEvidence {
+  /** Idle connections not used since pgleak first saw them, for longer than the threshold. */
+  readonly abandonedConnections: number
+  readonly oldestIdleSeconds: number
+  /** Connections the same group opened in the window, while those sat unused. */
+  readonly openedInWindow: number
+  readonly windowSeconds: number
+  readonly lastQuery: string | null
+}
+
 interface FindingOf<K extends FindingKind, E> {
   readonly kind: K
   readonly severity: Severity
@@ -86,8 +124,17 @@ interface FindingOf<K extends FindingKind, E> {
 export type HeadroomFinding = FindingOf<'headroom', HeadroomEvidence>
 export type IdleInTransactionFinding = FindingOf<'idle-in-transaction', IdleInTransactionEvidence>
 export type ConfigFinding = FindingOf<'config', ConfigEvidence>
+export type ConnectionGrowthFinding = FindingOf<'connection-growth', ConnectionGrowthEvidence>
+export type ChurnFinding = FindingOf<'churn', ChurnEvidence>
+export type AbandonedConnectionsFinding = FindingOf<'abandoned-connections', AbandonedConnectionsEvidence>
 
-export type Finding = HeadroomFinding | IdleInTransactionFinding | ConfigFinding
+export type Finding =
+  | HeadroomFinding
+  | IdleInTransactionFinding
+  | ConfigFinding
+  | ConnectionGrowthFinding
+  | ChurnFinding
+  | AbandonedConnectionsFinding
 
 /** Worst first; then in the contract's order of kinds; then by title, so output is stable. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {

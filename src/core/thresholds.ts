@@ -6,10 +6,22 @@ export interface Thresholds {
   readonly headroomWarningPercent: number
   /** Percent of a limit in use at which `headroom` is an error. (Default: 90.) */
   readonly headroomErrorPercent: number
+  /** Connections closed per minute, per group, at which short-lived connections are `churn`. (Default: 20.) */
+  readonly churnPerMinute: number
+  /** Median life below which a group's connections count as short-lived. (Default: 2.) */
+  readonly shortLifeSeconds: number
+  /** Seconds an idle connection goes unused before it may count as abandoned. (Default: 60.) */
+  readonly abandonedAfterSeconds: number
+  /** Connections a group's floor must rise by before it is `connection-growth`. (Default: 3.) */
+  readonly growthMinConnections: number
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
   idleInTransactionSeconds: 30,
   headroomWarningPercent: 75,
   headroomErrorPercent: 90,
+  churnPerMinute: 20,
+  shortLifeSeconds: 2,
+  abandonedAfterSeconds: 60,
+  growthMinConnections: 3,
 })

@@ -27,6 +27,22 @@ export function formatEvidence(finding: Finding, maxQueryLength = 100): string {
       const e = finding.evidence
       return `${e.setting} = ${e.value}; suggested ${e.suggested}`
     }
+    case 'connection-growth': {
+      const e = finding.evidence
+      const parts = [`+${e.slopePerMinute}/min since ${e.since.slice(11, 19)}`, `floor ${e.floorConnections} (risen ${e.risenBy})`, `now ${e.connections}`, `confidence ${e.confidence}`]
+      if (e.etaSeconds !== null && e.limit) parts.push(`${e.limit.scope === 'server' ? 'usable slots' : `${e.limit.scope} ${e.limit.name} limit`} gone in ~${formatDuration(e.etaSeconds)}`)
+      return parts.join(' · ')
+    }
+    case 'churn': {
+      const e = finding.evidence
+      return `≥${e.openedPerMinute} opened/min · ≥${e.closedPerMinute} closed/min · median life ${e.medianLifeSeconds}s · over ${formatDuration(e.windowSeconds)}`
+    }
+    case 'abandoned-connections': {
+      const e = finding.evidence
+      const parts = [`${e.abandonedConnections} idle and unused`, `oldest idle ${formatDuration(e.oldestIdleSeconds)}`, `${e.openedInWindow} opened in ${formatDuration(e.windowSeconds)}`]
+      if (e.lastQuery) parts.push(`last query: ${truncate(e.lastQuery, maxQueryLength)}`)
+      return parts.join(' · ')
+    }
   }
 }
 

@@ -55,6 +55,7 @@ export function registerAuditCommand(program: Command): void {
         ignore: flags.ignore,
         redact: flags.redact,
         thresholds: {
+          ...DEFAULT_THRESHOLDS,
           idleInTransactionSeconds: flags.maxIdleInTransaction,
           headroomWarningPercent: Math.min(flags.warnUsage, flags.maxUsage),
           headroomErrorPercent: flags.maxUsage,

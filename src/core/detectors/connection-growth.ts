@@ -1,0 +1,128 @@
+import { isClientBackend } from '../backend.js'
+import { formatDuration } from '../duration.js'
+import type { ConnectionGrowthEvidence, ConnectionGrowthFinding } from '../finding.js'
+import { groupLabel, groupSubject } from '../group-subject.js'
+import { linearFit, rangeOf, trailingMinimum } from '../series-math.js'
+import { usableSlots } from '../snapshot.js'
+import type { GroupTimeline } from '../timeline/timeline.js'
+import type { TimelineDetectorInput } from './timeline-input.js'
+
+const MIN_FLOOR_WINDOW_MILLIS = 30_000
+const MAX_FLOOR_WINDOW_MILLIS = 10 * 60_000
+const MAX_ANALYSIS_MILLIS = 60 * 60_000
+const MIN_FIT = 0.6
+
+/** Closer than this to running out is an error. */
+const URGENT_ETA_SECONDS = 3600
+
+/**
+ * A group whose floor keeps rising: connections opened and never closed.
+ * The floor is the lowest count over a trailing window (a quarter of what has
+ * been watched, 30 s to 10 min), so a pool that bursts into overflow and
+ * comes back down leaves it flat. It must rise by a few connections, hardly
+ * ever fall, fit a steady rise, and still be rising now: a pool that warmed
+ * up and levelled off is not a leak. No verdict before one and a half floor
+ * windows (45 s) of data.
+ */
+export function detectConnectionGrowth(input: TimelineDetectorInput): ConnectionGrowthFinding[] {
+  const { timeline } = input
+  const now = timeline.latest?.sampledAtMillis
+  const since = timeline.continuousSinceMillis
+  if (now === undefined || since === undefined) return []
+  const elapsed = now - since
+  const floorWindow = Math.min(MAX_FLOOR_WINDOW_MILLIS, Math.max(MIN_FLOOR_WINDOW_MILLIS, elapsed / 4))
+  if (elapsed < floorWindow * 1.5) return []
+  const analysisFrom = Math.max(since, now - MAX_ANALYSIS_MILLIS)
+
+  const findings: ConnectionGrowthFinding[] = []
+  for (const group of timeline.groups) {
+    const evidence = judgeGroup(group, input, { now, analysisFrom, floorWindow })
+    if (!evidence) continue
+    const label = groupLabel(group.key)
+    const eta = evidence.etaSeconds
+    findings.push({
+      kind: 'connection-growth',
+      severity: eta !== null && eta <= URGENT_ETA_SECONDS ? 'error' : 'warning',
+      title:
+        `${label} keeps opening connections it never closes: +${evidence.slopePerMinute}/min` +
+        (eta !== null && evidence.limit ? `, ${evidence.limit.scope === 'server' ? 'usable slots' : `${evidence.limit.scope} limit`} gone in ~${formatDuration(eta)}` : ''),
+      subject: groupSubject(group.key),
+      pids: [],
+      evidence,
+      advice:
+        `The lowest number of connections ${label} holds has risen by ${evidence.risenBy} since ${evidence.since} and has not come back down: connections are opened and never closed. ` +
+        'Usual causes: an engine, pool or client created per request or per test and never disposed (create one per process; engine.dispose() or pool.end() in teardown), ' +
+        'or checkouts never returned (Session.remove() at the end of each request; client.release() in a finally block). ' +
+        'Until it is fixed, idle_session_timeout (PostgreSQL 14+) bounds the damage.',
+    })
+  }
+  return findings
+}
+
+function judgeGroup(
+  group: GroupTimeline,
+  input: TimelineDetectorInput,
+  window: { now: number; analysisFrom: number; floorWindow: number },
+): ConnectionGrowthEvidence | undefined {
+  const { now, analysisFrom, floorWindow } = window
+  const points = group.series.points(analysisFrom)
+  const floor = trailingMinimum(points, floorWindow).filter((p) => p.atMillis >= analysisFrom + floorWindow)
+  if (floor.length < 5) return undefined
+  const first = floor[0]!.min
+  const last = floor[floor.length - 1]!.min
+  const risenBy = last - first
+  if (risenBy < Math.max(input.thresholds.growthMinConnections, 0.1 * first)) return undefined
+  let fallen = 0
+  for (let i = 1; i < floor.length; i++) fallen += Math.max(0, floor[i - 1]!.min - floor[i]!.min)
+  if (fallen > 0.25 * risenBy) return undefined
+
+  // Still rising: lately the group never dips back to where it stood most of a window ago, and its
+  // count went up in the last stretch. A pool that warmed up and levelled off fails the second test.
+  const recent = rangeOf(points, now - floorWindow / 4, now)
+  const earlier = rangeOf(points, now - floorWindow, now - (floorWindow * 3) / 4)
+  if (!recent || !earlier || recent.min < earlier.max + 1) return undefined
+  const latest = points[points.length - 1]!.min
+  const lately = rangeOf(points, now - Math.max(floorWindow / 3, 3 * input.timeline.meanIntervalMillis), now)
+  if (!lately || latest <= lately.min) return undefined
+
+  const fit = linearFit(
+    floor.map((p) => p.atMillis),
+    floor.map((p) => p.min),
+  )
+  if (fit.slope <= 0 || fit.r2 < MIN_FIT) return undefined
+
+  let startIndex = 0
+  for (let i = 0; i < floor.length; i++) if (floor[i]!.min === first) startIndex = i
+  const sinceMillis = Math.max(analysisFrom, floor[startIndex]!.atMillis - floorWindow)
+  const slopePerSecond = fit.slope * 1000
+  const limit = nearestLimit(group, input)
+  const etaSeconds = limit ? Math.max(0, Math.round((limit.limit - limit.connections) / slopePerSecond)) : null
+  return {
+    slopePerMinute: Math.round(slopePerSecond * 60 * 10) / 10,
+    confidence: Math.round(fit.r2 * 100) / 100,
+    since: new Date(sinceMillis).toISOString(),
+    connections: points[points.length - 1]!.min,
+    floorConnections: last,
+    risenBy,
+    windowSeconds: Math.round((now - analysisFrom) / 1000),
+    etaSeconds,
+    limit,
+  }
+}
+
+/** The limit this group runs into first: its role's or database's CONNECTION LIMIT, else the usable slots. */
+function nearestLimit(group: GroupTimeline, input: TimelineDetectorInput): ConnectionGrowthEvidence['limit'] {
+  const backends = input.timeline.latest?.backends.filter(isClientBackend) ?? []
+  const candidates: NonNullable<ConnectionGrowthEvidence['limit']>[] = [
+    { scope: 'server', name: null, connections: backends.length, limit: usableSlots(input.settings) },
+  ]
+  const user = group.key.user
+  const roleLimit = user ? input.settings.roleConnectionLimits[user] : undefined
+  if (user && roleLimit !== undefined) candidates.push({ scope: 'role', name: user, connections: backends.filter((b) => b.user === user).length, limit: roleLimit })
+  const database = group.key.db
+  const databaseLimit = database ? input.settings.databaseConnectionLimits[database] : undefined
+  if (database && databaseLimit !== undefined) {
+    candidates.push({ scope: 'database', name: database, connections: backends.filter((b) => b.database === database).length, limit: databaseLimit })
+  }
+  return candidates.reduce((a, b) => (b.limit - b.connections < a.limit - a.connections ? b : a))
+}

@@ -1,0 +1,74 @@
+// The arithmetic the time-based detectors share.
+import type { SeriesPoint } from './timeline/count-series.js'
+
+export interface LinearFit {
+  /** Change per millisecond. */
+  readonly slope: number
+  readonly intercept: number
+  /** How well a straight line explains the points, 0 to 1. */
+  readonly r2: number
+}
+
+export function linearFit(xs: readonly number[], ys: readonly number[]): LinearFit {
+  const n = xs.length
+  if (n < 2) return { slope: 0, intercept: ys[0] ?? 0, r2: 0 }
+  let sumX = 0
+  let sumY = 0
+  for (let i = 0; i < n; i++) {
+    sumX += xs[i]!
+    sumY += ys[i]!
+  }
+  const meanX = sumX / n
+  const meanY = sumY / n
+  let sxx = 0
+  let sxy = 0
+  let syy = 0
+  for (let i = 0; i < n; i++) {
+    const dx = xs[i]! - meanX
+    const dy = ys[i]! - meanY
+    sxx += dx * dx
+    sxy += dx * dy
+    syy += dy * dy
+  }
+  if (sxx === 0) return { slope: 0, intercept: meanY, r2: 0 }
+  const slope = sxy / sxx
+  return { slope, intercept: meanY - slope * meanX, r2: syy === 0 ? 0 : (sxy * sxy) / (sxx * syy) }
+}
+
+/**
+ * The floor of a series: at each point, the lowest count over the window
+ * before it. Bursts that come back down within the window leave it flat;
+ * connections that are never closed lift it for good.
+ */
+export function trailingMinimum(points: readonly SeriesPoint[], windowMillis: number): SeriesPoint[] {
+  const floor: SeriesPoint[] = []
+  const deque: number[] = []
+  for (let i = 0; i < points.length; i++) {
+    const point = points[i]!
+    while (deque.length > 0 && points[deque[deque.length - 1]!]!.min >= point.min) deque.pop()
+    deque.push(i)
+    while (points[deque[0]!]!.atMillis < point.atMillis - windowMillis) deque.shift()
+    const min = points[deque[0]!]!.min
+    floor.push({ atMillis: point.atMillis, min, max: min, mean: min })
+  }
+  return floor
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+/** Extremes of the points inside [fromMillis, toMillis]. */
+export function rangeOf(points: readonly SeriesPoint[], fromMillis: number, toMillis: number): { min: number; max: number } | undefined {
+  let min = Number.POSITIVE_INFINITY
+  let max = Number.NEGATIVE_INFINITY
+  for (const point of points) {
+    if (point.atMillis < fromMillis || point.atMillis > toMillis) continue
+    min = Math.min(min, point.min)
+    max = Math.max(max, point.max)
+  }
+  return Number.isFinite(min) ? { min, max } : undefined
+}

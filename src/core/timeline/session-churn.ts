@@ -1,0 +1,59 @@
+// Sessions opened and closed per minute, with the lives of the closed ones:
+// what churn is judged on. Bounded: fifteen minute-buckets, and at most a
+// few hundred lifetimes each (a sample is enough for a median).
+
+const BUCKET_MILLIS = 60_000
+const KEPT_BUCKETS = 15
+const LIFETIMES_PER_BUCKET = 256
+
+interface ChurnBucket {
+  readonly startMillis: number
+  opened: number
+  closed: number
+  readonly lifetimesSeconds: number[]
+}
+
+export interface ChurnTotals {
+  readonly opened: number
+  readonly closed: number
+  readonly lifetimesSeconds: readonly number[]
+}
+
+export class SessionChurn {
+  readonly #buckets: ChurnBucket[] = []
+
+  #bucketAt(atMillis: number): ChurnBucket {
+    const startMillis = atMillis - (atMillis % BUCKET_MILLIS)
+    let bucket = this.#buckets[this.#buckets.length - 1]
+    if (!bucket || bucket.startMillis !== startMillis) {
+      bucket = { startMillis, opened: 0, closed: 0, lifetimesSeconds: [] }
+      this.#buckets.push(bucket)
+      if (this.#buckets.length > KEPT_BUCKETS) this.#buckets.shift()
+    }
+    return bucket
+  }
+
+  recordOpened(atMillis: number): void {
+    this.#bucketAt(atMillis).opened++
+  }
+
+  recordClosed(atMillis: number, lifetimeSeconds: number): void {
+    const bucket = this.#bucketAt(atMillis)
+    bucket.closed++
+    if (bucket.lifetimesSeconds.length < LIFETIMES_PER_BUCKET) bucket.lifetimesSeconds.push(lifetimeSeconds)
+  }
+
+  /** Totals over the buckets that overlap [sinceMillis, now]. */
+  since(sinceMillis: number): ChurnTotals {
+    let opened = 0
+    let closed = 0
+    const lifetimesSeconds: number[] = []
+    for (const bucket of this.#buckets) {
+      if (bucket.startMillis + BUCKET_MILLIS <= sinceMillis) continue
+      opened += bucket.opened
+      closed += bucket.closed
+      lifetimesSeconds.push(...bucket.lifetimesSeconds)
+    }
+    return { opened, closed, lifetimesSeconds }
+  }
+}

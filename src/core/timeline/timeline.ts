@@ -1,0 +1,193 @@
+// Snapshots in order become a timeline: which sessions exist (by pid +
+// backend_start), when each appeared and went, whether it was used again,
+// and per group the count over time and the opens and closes per minute.
+// Pure and bounded: it holds the live sessions, one series and one churn
+// record per group, and nothing that grows with the length of the watch.
+import { isClientBackend, type Backend } from '../backend.js'
+import { groupKeyId, groupKeyOf, type GroupDimension, type GroupKey } from '../grouping.js'
+import { isIgnored, type IgnoreRule } from '../ignore-rule.js'
+import type { Snapshot } from '../snapshot.js'
+import { CountSeries, DEFAULT_SERIES_LIMITS, type SeriesLimits } from './count-series.js'
+import { SessionChurn } from './session-churn.js'
+import { sessionIdentity } from './session-identity.js'
+
+export interface TrackedSession {
+  readonly identity: string
+  readonly pid: number
+  readonly groupId: string
+  readonly firstSeenMillis: number
+  lastSeenMillis: number
+  /** query_start when last seen; a change means the session ran something new. */
+  lastQueryStartMillis: number | null
+  /** Seen running a new statement after pgleak first saw it. */
+  isReused: boolean
+  backend: Backend
+}
+
+export interface GroupTimeline {
+  readonly id: string
+  readonly key: GroupKey
+  readonly series: CountSeries
+  readonly churn: SessionChurn
+}
+
+/** A stretch with no data: pgleak lost its connection, or the server restarted. */
+export interface TimelineGap {
+  readonly fromMillis: number
+  readonly toMillis: number
+  readonly reason: string
+}
+
+export interface TimelineOptions {
+  readonly groupBy: readonly GroupDimension[]
+  readonly ignore?: readonly IgnoreRule[]
+  readonly seriesLimits?: SeriesLimits
+}
+
+const KEPT_GAPS = 100
+
+export class Timeline {
+  readonly groupBy: readonly GroupDimension[]
+  readonly #ignore: readonly IgnoreRule[]
+  readonly #seriesLimits: SeriesLimits
+  readonly #sessions = new Map<string, TrackedSession>()
+  readonly #groups = new Map<string, GroupTimeline>()
+  readonly #gaps: TimelineGap[] = []
+  /** Client connections of the whole server, ignored ones included (they take slots too). */
+  readonly serverSeries: CountSeries
+  #latest: Snapshot | undefined
+  #firstMillis: number | undefined
+  /** The first snapshot after the start or a gap: its sessions were not opened in front of us. */
+  #isFresh = true
+  #samples = 0
+  #samplesSinceGap = 0
+
+  constructor(options: TimelineOptions) {
+    this.groupBy = options.groupBy
+    this.#ignore = options.ignore ?? []
+    this.#seriesLimits = options.seriesLimits ?? DEFAULT_SERIES_LIMITS
+    this.serverSeries = new CountSeries(this.#seriesLimits)
+  }
+
+  get latest(): Snapshot | undefined {
+    return this.#latest
+  }
+
+  get samples(): number {
+    return this.#samples
+  }
+
+  get firstMillis(): number | undefined {
+    return this.#firstMillis
+  }
+
+  get gaps(): readonly TimelineGap[] {
+    return this.#gaps
+  }
+
+  get groups(): IterableIterator<GroupTimeline> {
+    return this.#groups.values()
+  }
+
+  group(id: string): GroupTimeline | undefined {
+    return this.#groups.get(id)
+  }
+
+  get sessions(): IterableIterator<TrackedSession> {
+    return this.#sessions.values()
+  }
+
+  /** Average time between samples since the last gap; what one poll can and cannot see depends on it. */
+  get meanIntervalMillis(): number {
+    const since = this.continuousSinceMillis
+    const latest = this.#latest?.sampledAtMillis
+    if (since === undefined || latest === undefined || this.#samplesSinceGap < 2) return 1000
+    return (latest - since) / (this.#samplesSinceGap - 1)
+  }
+
+  /** Start of the data the detectors can trust: the first sample, or the end of the last gap. */
+  get continuousSinceMillis(): number | undefined {
+    const lastGap = this.#gaps[this.#gaps.length - 1]
+    return lastGap ? Math.max(lastGap.toMillis, this.#firstMillis ?? lastGap.toMillis) : this.#firstMillis
+  }
+
+  ingest(snapshot: Snapshot): void {
+    const now = snapshot.sampledAtMillis
+    const previous = this.#latest
+    if (!Number.isFinite(now) || (previous && now <= previous.sampledAtMillis)) return
+    this.#firstMillis ??= now
+    this.#latest = snapshot
+    this.#samples++
+    this.#samplesSinceGap++
+
+    const counts = new Map<string, number>()
+    const seen = new Set<string>()
+    let serverClients = 0
+    for (const backend of snapshot.backends) {
+      if (!isClientBackend(backend)) continue
+      serverClients++
+      if (isIgnored(backend, this.#ignore)) continue
+      const identity = sessionIdentity(backend)
+      seen.add(identity)
+      const tracked = this.#sessions.get(identity)
+      if (tracked) {
+        if (backend.queryStartMillis !== tracked.lastQueryStartMillis) tracked.isReused = true
+        tracked.lastQueryStartMillis = backend.queryStartMillis
+        tracked.lastSeenMillis = now
+        tracked.backend = backend
+        counts.set(tracked.groupId, (counts.get(tracked.groupId) ?? 0) + 1)
+        continue
+      }
+      const group = this.#groupOf(backend)
+      this.#sessions.set(identity, {
+        identity,
+        pid: backend.pid,
+        groupId: group.id,
+        firstSeenMillis: now,
+        lastSeenMillis: now,
+        lastQueryStartMillis: backend.queryStartMillis,
+        isReused: false,
+        backend,
+      })
+      if (!this.#isFresh) group.churn.recordOpened(now)
+      counts.set(group.id, (counts.get(group.id) ?? 0) + 1)
+    }
+
+    for (const [identity, tracked] of this.#sessions) {
+      if (seen.has(identity)) continue
+      this.#sessions.delete(identity)
+      // It ended somewhere between the last poll that saw it and this one; take the middle.
+      const endedMillis = (tracked.lastSeenMillis + now) / 2
+      const startedMillis = tracked.backend.backendStartMillis ?? tracked.firstSeenMillis
+      this.#groups.get(tracked.groupId)?.churn.recordClosed(now, Math.max(0, (endedMillis - startedMillis) / 1000))
+    }
+
+    for (const group of this.#groups.values()) group.series.push(now, counts.get(group.id) ?? 0)
+    this.serverSeries.push(now, serverClients)
+    this.#isFresh = false
+  }
+
+  /**
+   * Marks a stretch without data. Sessions seen before it are forgotten
+   * without counting them as closed (a restart ends them all at once, which
+   * is not churn), and the first snapshot after it counts nothing as opened.
+   */
+  markGap(fromMillis: number, toMillis: number, reason: string): void {
+    this.#gaps.push({ fromMillis, toMillis, reason })
+    if (this.#gaps.length > KEPT_GAPS) this.#gaps.shift()
+    this.#sessions.clear()
+    this.#isFresh = true
+    this.#samplesSinceGap = 0
+  }
+
+  #groupOf(backend: Backend): GroupTimeline {
+    const key = groupKeyOf(backend, this.groupBy)
+    const id = groupKeyId(key, this.groupBy)
+    let group = this.#groups.get(id)
+    if (!group) {
+      group = { id, key, series: new CountSeries(this.#seriesLimits), churn: new SessionChurn() }
+      this.#groups.set(id, group)
+    }
+    return group
+  }
+}
