@@ -5,6 +5,7 @@ import { exitCodeFor, isPgleakError } from '../errors.js'
 import { PGLEAK_VERSION } from '../version.js'
 import { registerAuditCommand } from './commands/audit.js'
 import { registerDemoCommand } from './commands/demo.js'
+import { registerWatchCommand } from './commands/watch.js'
 
 export function createProgram(): Command {
   const program = new Command()
@@ -15,12 +16,14 @@ export function createProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`pgleak: ${text.replace(/^error: /, '')}`) })
+  registerWatchCommand(program)
   registerAuditCommand(program)
   registerDemoCommand(program)
   program.addHelpText(
     'after',
     `
 Examples:
+  $ npx pgleak watch --dsn postgres://app@localhost/shop  live view while you reproduce a leak
   $ pgleak audit --dsn postgres://app@localhost/shop    one-off report of a database's connections
   $ npx pgleak demo                                      see it find a leak on a throwaway server
 

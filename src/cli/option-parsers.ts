@@ -37,3 +37,9 @@ export function parsePercentOption(value: string): number {
   if (!Number.isFinite(number) || number <= 0 || number > 100) throw new InvalidArgumentError(`'${value}' is not a percentage between 1 and 100.`)
   return number
 }
+
+export function parseCountOption(value: string): number {
+  const number = Number(value)
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`'${value}' is not a positive number.`)
+  return number
+}

@@ -20,5 +20,5 @@ export function writeJson(document: unknown): void {
 
 /** Columns to wrap prose at: the terminal's, capped so paragraphs stay readable on wide screens. */
 export function terminalWidth(): number {
-  return Math.min(process.stdout.columns || 100, 120)
+  return Math.min((process.stdout.columns || 101) - 1, 120)
 }

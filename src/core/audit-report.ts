@@ -6,7 +6,7 @@ import { runSnapshotDetectors } from './detectors/index.js'
 import { sortFindings, type Finding } from './finding.js'
 import type { GroupDimension } from './grouping.js'
 import type { IgnoreRule } from './ignore-rule.js'
-import { redactQuery } from './redact-query.js'
+import { redactSnapshot } from './redact-query.js'
 import type { ReportWarning } from './report-warning.js'
 import { usableSlots, type ServerSettings, type Snapshot } from './snapshot.js'
 import type { Thresholds } from './thresholds.js'
@@ -51,10 +51,15 @@ export interface AuditReport {
   readonly warnings: readonly ReportWarning[]
 }
 
-function redactSnapshot(snapshot: Snapshot): Snapshot {
+export function serverInfo(settings: ServerSettings, target: string): ServerInfo {
   return {
-    ...snapshot,
-    backends: snapshot.backends.map((b) => (b.query === null ? b : { ...b, query: redactQuery(b.query) })),
+    target,
+    version: settings.version,
+    versionNum: settings.versionNum,
+    maxConnections: settings.maxConnections,
+    usableConnections: usableSlots(settings),
+    superuserReservedConnections: settings.superuserReservedConnections,
+    reservedConnections: settings.reservedConnections,
   }
 }
 
@@ -90,15 +95,7 @@ export function buildAuditReport(snapshot: Snapshot, settings: ServerSettings, t
   const connections = summarizeConnections(judged, settings, options.groupBy, options.ignore)
   const findings = runSnapshotDetectors({ snapshot: judged, settings, thresholds: options.thresholds, ignore: options.ignore })
   return {
-    server: {
-      target,
-      version: settings.version,
-      versionNum: settings.versionNum,
-      maxConnections: settings.maxConnections,
-      usableConnections: usableSlots(settings),
-      superuserReservedConnections: settings.superuserReservedConnections,
-      reservedConnections: settings.reservedConnections,
-    },
+    server: serverInfo(settings, target),
     sampledAtMillis: snapshot.sampledAtMillis,
     connections,
     findings: sortFindings(findings),

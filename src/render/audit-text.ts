@@ -12,7 +12,7 @@ import { DEFAULT_WIDTH, wrapText } from './wrap-text.js'
 export function renderFinding(palette: Palette, finding: Finding, width = DEFAULT_WIDTH): string {
   const indent = '       '
   return [
-    `${severityBadge(palette, finding.severity)}  ${palette.bold(finding.title)}`,
+    wrapText(`${severityBadge(palette, finding.severity)}  ${palette.bold(finding.title)}`, width, '', indent),
     wrapText(`${palette.dim(finding.kind)} · ${formatEvidence(finding)}`, width, indent),
     wrapText(`${palette.green('→')} ${finding.advice}`, width, indent, '  '),
   ].join('\n')

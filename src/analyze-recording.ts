@@ -1,0 +1,66 @@
+// `analyze` on a recording: replays it through the same monitor as the live
+// watch, with the live run's grouping, exclusions and thresholds unless the
+// caller overrides them, so it reports what the live run reported.
+import { serverInfo, type ServerInfo } from './core/audit-report.js'
+import type { GroupDimension } from './core/grouping.js'
+import { parseIgnoreRule, type IgnoreRule } from './core/ignore-rule.js'
+import { LeakMonitor } from './core/leak-monitor.js'
+import { DEFAULT_THRESHOLDS, type Thresholds } from './core/thresholds.js'
+import { PgleakError } from './errors.js'
+import { fromBackendRow, RECORDING_FORMAT, type RecordingHeader } from './sources/recording/recording-format.js'
+import { readRecording, type SkippedLines } from './sources/recording/read-recording.js'
+import { resultOf, type WatchResult } from './watch.js'
+
+export interface AnalyzeRecordingOptions {
+  readonly groupBy?: readonly GroupDimension[]
+  readonly ignore?: readonly IgnoreRule[]
+  readonly thresholds?: Partial<Thresholds>
+}
+
+export interface RecordingAnalysis extends WatchResult {
+  readonly skipped: SkippedLines
+}
+
+function headerIgnoreRules(header: RecordingHeader): IgnoreRule[] {
+  return header.ignore.flatMap((text) => {
+    const rule = parseIgnoreRule(text)
+    return 'error' in rule ? [] : [rule]
+  })
+}
+
+export async function analyzeRecording(path: string, options: AnalyzeRecordingOptions = {}): Promise<RecordingAnalysis> {
+  const skipped: SkippedLines = { count: 0, firstLineNumbers: [] }
+  let header: RecordingHeader | undefined
+  let monitor: LeakMonitor | undefined
+  let server: ServerInfo | undefined
+  for await (const event of readRecording(path, skipped)) {
+    switch (event.type) {
+      case RECORDING_FORMAT:
+        header ??= event
+        break
+      case 'settings':
+        server = serverInfo(event.settings, header?.target ?? path)
+        if (monitor) monitor.updateSettings(event.settings)
+        else {
+          monitor = new LeakMonitor(event.settings, {
+            groupBy: options.groupBy ?? header?.groupBy ?? ['app'],
+            ignore: options.ignore ?? (header ? headerIgnoreRules(header) : []),
+            thresholds: { ...DEFAULT_THRESHOLDS, ...header?.thresholds, ...options.thresholds },
+          })
+        }
+        break
+      case 'snapshot':
+        monitor?.ingest({ sampledAtMillis: event.at, backends: event.backends.map(fromBackendRow) })
+        break
+      case 'gap':
+        monitor?.markGap(event.from, event.to, event.reason)
+        break
+    }
+  }
+  if (!monitor || !server) {
+    throw new PgleakError('FILE_UNREADABLE', `${path} is not a pgleak recording (no header and settings line)`, {
+      hint: 'Make one with pgleak watch --record FILE.',
+    })
+  }
+  return { ...resultOf(monitor, server), skipped }
+}

@@ -1,0 +1,52 @@
+// The flags that decide what is a finding, shared by every command that judges.
+import type { Command } from 'commander'
+import { isAtLeast, type Severity } from '../core/finding.js'
+import type { GroupDimension } from '../core/grouping.js'
+import type { IgnoreRule } from '../core/ignore-rule.js'
+import { DEFAULT_THRESHOLDS, type Thresholds } from '../core/thresholds.js'
+import { collectIgnoreRule, parseCountOption, parseDurationOption, parseGroupByOption, parsePercentOption, parseSeverityOption } from './option-parsers.js'
+
+export interface JudgementFlags {
+  readonly groupBy: GroupDimension[]
+  readonly ignore: IgnoreRule[]
+  readonly redact: boolean
+  readonly failOn: Severity
+  readonly maxIdleInTransaction: number
+  readonly warnUsage: number
+  readonly maxUsage: number
+  readonly abandonedAfter: number
+  readonly churnPerMinute: number
+}
+
+export function addJudgementOptions(command: Command, options: { isOverTime: boolean }): Command {
+  command
+    .option('--group-by <dims>', 'group by app, user, db, client (comma-separated)', parseGroupByOption, ['app'])
+    .option('--ignore <dim=pattern>', 'leave matching sessions out of the findings, e.g. app=pg_dump (repeatable, * matches anything)', collectIgnoreRule, [])
+    .option('--redact', 'replace literals in query text with ?', false)
+    .option('--fail-on <severity>', 'exit 1 when a finding is at least this severe: info, warning, error', parseSeverityOption, 'error')
+    .option('--max-idle-in-transaction <duration>', 'report sessions idle in transaction longer than this', parseDurationOption, DEFAULT_THRESHOLDS.idleInTransactionSeconds)
+    .option('--warn-usage <percent>', 'warn when connections reach this share of a limit', parsePercentOption, DEFAULT_THRESHOLDS.headroomWarningPercent)
+    .option('--max-usage <percent>', 'error when connections reach this share of a limit', parsePercentOption, DEFAULT_THRESHOLDS.headroomErrorPercent)
+  if (options.isOverTime) {
+    command
+      .option('--abandoned-after <duration>', 'an idle connection unused this long may be abandoned', parseDurationOption, DEFAULT_THRESHOLDS.abandonedAfterSeconds)
+      .option('--churn-per-minute <n>', 'connections closed per minute, with short lives, that make churn', parseCountOption, DEFAULT_THRESHOLDS.churnPerMinute)
+  }
+  return command
+}
+
+export function thresholdsFrom(flags: Partial<JudgementFlags>): Thresholds {
+  const errorPercent = flags.maxUsage ?? DEFAULT_THRESHOLDS.headroomErrorPercent
+  return {
+    ...DEFAULT_THRESHOLDS,
+    idleInTransactionSeconds: flags.maxIdleInTransaction ?? DEFAULT_THRESHOLDS.idleInTransactionSeconds,
+    headroomWarningPercent: Math.min(flags.warnUsage ?? DEFAULT_THRESHOLDS.headroomWarningPercent, errorPercent),
+    headroomErrorPercent: errorPercent,
+    abandonedAfterSeconds: flags.abandonedAfter ?? DEFAULT_THRESHOLDS.abandonedAfterSeconds,
+    churnPerMinute: flags.churnPerMinute ?? DEFAULT_THRESHOLDS.churnPerMinute,
+  }
+}
+
+export function exitCodeForFindings(findings: readonly { severity: Severity }[], failOn: Severity): 0 | 1 {
+  return findings.some((f) => isAtLeast(f.severity, failOn)) ? 1 : 0
+}

@@ -1,0 +1,55 @@
+// Reads a recording back as events. Lines that are not recording events (a
+// truncated last line, a stray line) are counted and skipped, never fatal.
+import { createReadStream } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { PgleakError } from '../../errors.js'
+import { RECORDING_FORMAT, type RecordingEvent } from './recording-format.js'
+
+export interface SkippedLines {
+  count: number
+  readonly firstLineNumbers: number[]
+}
+
+function isRecordingEvent(value: unknown): value is RecordingEvent {
+  if (typeof value !== 'object' || value === null) return false
+  const type = (value as { type?: unknown }).type
+  if (type === 'snapshot') return Array.isArray((value as { backends?: unknown }).backends) && typeof (value as { at?: unknown }).at === 'number'
+  return type === RECORDING_FORMAT || type === 'settings' || type === 'gap'
+}
+
+/** Streams the events of a recording file; `skipped` is filled in as it goes. */
+export async function* readRecording(path: string, skipped: SkippedLines): AsyncGenerator<RecordingEvent> {
+  const stream = createReadStream(path)
+  const opened = new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve())
+    stream.once('error', reject)
+  })
+  try {
+    await opened
+  } catch (error) {
+    throw new PgleakError('FILE_UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, { cause: error })
+  }
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
+  let lineNumber = 0
+  for await (const line of lines) {
+    lineNumber++
+    if (line.trim() === '') continue
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(line)
+    } catch {
+      parsed = undefined
+    }
+    if (isRecordingEvent(parsed)) {
+      yield parsed
+    } else {
+      skipped.count++
+      if (skipped.firstLineNumbers.length < 5) skipped.firstLineNumbers.push(lineNumber)
+    }
+  }
+}
+
+/** Whether a file starts like a recording; `analyze` uses it to tell recordings from logs. */
+export function looksLikeRecording(firstLine: string): boolean {
+  return firstLine.includes(`"type":"${RECORDING_FORMAT}"`)
+}

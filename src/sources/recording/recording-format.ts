@@ -1,0 +1,105 @@
+// The NDJSON recording that `watch --record` writes and `analyze` replays:
+// one complete JSON line per event, so a recording cut short by a kill is
+// still valid up to its last line. Backends are arrays in BACKEND_COLUMNS
+// order: a thousand backends a second stay a few hundred kilobytes.
+import type { Backend, BackendState } from '../../core/backend.js'
+import type { GroupDimension } from '../../core/grouping.js'
+import type { ServerSettings, Snapshot } from '../../core/snapshot.js'
+import type { Thresholds } from '../../core/thresholds.js'
+
+export const RECORDING_FORMAT = 'pgleak-recording'
+export const RECORDING_VERSION = 1
+
+export const BACKEND_COLUMNS = [
+  'pid',
+  'backendStartMillis',
+  'xactStartMillis',
+  'stateChangeMillis',
+  'queryStartMillis',
+  'state',
+  'backendType',
+  'application',
+  'user',
+  'database',
+  'clientAddr',
+  'clientPort',
+  'waitEventType',
+  'waitEvent',
+  'xminAge',
+  'blockedBy',
+  'query',
+  'isVisible',
+] as const satisfies readonly (keyof Backend)[]
+
+export type BackendRow = [
+  number,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  BackendState | null,
+  string | null,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  string | null,
+  string | null,
+  number | null,
+  readonly number[],
+  string | null,
+  boolean,
+]
+
+export interface RecordingHeader {
+  readonly type: typeof RECORDING_FORMAT
+  readonly version: number
+  readonly pgleakVersion: string
+  readonly startedAt: string
+  readonly target: string
+  readonly intervalMillis: number
+  readonly groupBy: readonly GroupDimension[]
+  /** The --ignore rules of the live run, as written (`app=pg_dump`), so a replay judges the same way. */
+  readonly ignore: readonly string[]
+  readonly thresholds: Thresholds
+  readonly columns: readonly string[]
+}
+
+export type RecordingEvent =
+  | RecordingHeader
+  | { readonly type: 'settings'; readonly settings: ServerSettings }
+  | { readonly type: 'snapshot'; readonly at: number; readonly backends: readonly BackendRow[] }
+  | { readonly type: 'gap'; readonly from: number; readonly to: number; readonly reason: string }
+
+export function toBackendRow(b: Backend): BackendRow {
+  return [
+    b.pid,
+    b.backendStartMillis,
+    b.xactStartMillis,
+    b.stateChangeMillis,
+    b.queryStartMillis,
+    b.state,
+    b.backendType,
+    b.application,
+    b.user,
+    b.database,
+    b.clientAddr,
+    b.clientPort,
+    b.waitEventType,
+    b.waitEvent,
+    b.xminAge,
+    b.blockedBy,
+    b.query,
+    b.isVisible,
+  ]
+}
+
+export function fromBackendRow(row: BackendRow): Backend {
+  const [pid, backendStartMillis, xactStartMillis, stateChangeMillis, queryStartMillis, state, backendType, application, user, database, clientAddr, clientPort, waitEventType, waitEvent, xminAge, blockedBy, query, isVisible] = row
+  return { pid, backendStartMillis, xactStartMillis, stateChangeMillis, queryStartMillis, state, backendType, application, user, database, clientAddr, clientPort, waitEventType, waitEvent, xminAge, blockedBy, query, isVisible }
+}
+
+export function snapshotEvent(snapshot: Snapshot): RecordingEvent {
+  return { type: 'snapshot', at: snapshot.sampledAtMillis, backends: snapshot.backends.map(toBackendRow) }
+}

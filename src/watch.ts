@@ -1,0 +1,132 @@
+// `watch`: polls a live database every interval into the leak monitor, and
+// reports each sample, each finding as it opens and resolves, and each lost
+// and regained connection. The library entry point behind `pgleak watch`.
+import { serverInfo, type ServerInfo } from './core/audit-report.js'
+import type { TrackedFinding } from './core/finding-tracker.js'
+import type { GroupDimension } from './core/grouping.js'
+import type { IgnoreRule } from './core/ignore-rule.js'
+import { LeakMonitor, type MonitorUpdate } from './core/leak-monitor.js'
+import { redactSnapshot } from './core/redact-query.js'
+import type { Snapshot } from './core/snapshot.js'
+import { DEFAULT_THRESHOLDS, type Thresholds } from './core/thresholds.js'
+import type { TimelineGap } from './core/timeline/timeline.js'
+import { resolveConnectionTarget } from './sources/pg/connection-target.js'
+import type { SessionOptions } from './sources/pg/pgleak-session.js'
+import { pollSnapshots } from './sources/pg/poll-snapshots.js'
+import { RECORDING_FORMAT, RECORDING_VERSION, BACKEND_COLUMNS, snapshotEvent } from './sources/recording/recording-format.js'
+import { RecordingWriter } from './sources/recording/recording-writer.js'
+import { PGLEAK_VERSION } from './version.js'
+
+export interface WatchOptions extends SessionOptions {
+  readonly dsn?: string
+  /** (Default: 1 000.) */
+  readonly intervalMillis?: number
+  /** Stop after this long; otherwise run until `signal` aborts. */
+  readonly durationMillis?: number
+  readonly groupBy?: readonly GroupDimension[]
+  readonly ignore?: readonly IgnoreRule[]
+  readonly thresholds?: Thresholds
+  readonly redact?: boolean
+  /** Append every snapshot to this NDJSON file. */
+  readonly recordPath?: string
+  readonly signal?: AbortSignal
+  readonly onEvent?: (event: WatchEvent) => void
+}
+
+export type WatchEvent =
+  | { readonly type: 'connected'; readonly server: ServerInfo; readonly isReconnect: boolean }
+  | { readonly type: 'sample'; readonly snapshot: Snapshot; readonly update: MonitorUpdate; readonly monitor: LeakMonitor; readonly queryMillis: number }
+  | { readonly type: 'disconnected'; readonly message: string; readonly retryInMillis: number; readonly attempt: number }
+  | { readonly type: 'gap'; readonly gap: TimelineGap }
+  | { readonly type: 'skipped'; readonly message: string }
+
+export interface WatchResult {
+  readonly server: ServerInfo
+  /** Every finding seen during the watch, with when it was first and last seen. */
+  readonly findings: readonly TrackedFinding[]
+  readonly window: { readonly fromMillis: number; readonly toMillis: number; readonly samples: number }
+  readonly gaps: readonly TimelineGap[]
+  readonly monitor: LeakMonitor
+}
+
+export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
+  const env = options.env ?? process.env
+  const target = resolveConnectionTarget(options.dsn, env)
+  const intervalMillis = options.intervalMillis ?? 1000
+  const groupBy = options.groupBy ?? ['app']
+  const controller = new AbortController()
+  const stop = (): void => controller.abort()
+  options.signal?.addEventListener('abort', stop, { once: true })
+  if (options.signal?.aborted) stop()
+  const timer = options.durationMillis !== undefined ? setTimeout(stop, options.durationMillis) : undefined
+  const recording = options.recordPath ? RecordingWriter.open(options.recordPath) : undefined
+
+  let monitor: LeakMonitor | undefined
+  let server: ServerInfo | undefined
+  try {
+    for await (const event of pollSnapshots(target, { ...options, intervalMillis, signal: controller.signal })) {
+      switch (event.type) {
+        case 'connected': {
+          server = serverInfo(event.settings, target.description)
+          if (!monitor) {
+            monitor = new LeakMonitor(event.settings, { groupBy, ignore: options.ignore ?? [], thresholds: options.thresholds ?? DEFAULT_THRESHOLDS })
+            recording?.write({
+              type: RECORDING_FORMAT,
+              version: RECORDING_VERSION,
+              pgleakVersion: PGLEAK_VERSION,
+              startedAt: new Date().toISOString(),
+              target: target.description,
+              intervalMillis,
+              groupBy,
+              ignore: (options.ignore ?? []).map((rule) => `${rule.dimension}=${rule.pattern}`),
+              thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
+              columns: BACKEND_COLUMNS,
+            })
+          } else {
+            monitor.updateSettings(event.settings)
+          }
+          recording?.write({ type: 'settings', settings: event.settings })
+          options.onEvent?.({ type: 'connected', server, isReconnect: event.isReconnect })
+          break
+        }
+        case 'snapshot': {
+          if (!monitor) break
+          const snapshot = options.redact ? redactSnapshot(event.snapshot) : event.snapshot
+          recording?.write(snapshotEvent(snapshot))
+          const update = monitor.ingest(snapshot)
+          options.onEvent?.({ type: 'sample', snapshot, update, monitor, queryMillis: event.queryMillis })
+          break
+        }
+        case 'gap': {
+          monitor?.markGap(event.fromMillis, event.toMillis, event.reason)
+          recording?.write({ type: 'gap', from: event.fromMillis, to: event.toMillis, reason: event.reason })
+          options.onEvent?.({ type: 'gap', gap: { fromMillis: event.fromMillis, toMillis: event.toMillis, reason: event.reason } })
+          break
+        }
+        case 'disconnected':
+          options.onEvent?.({ type: 'disconnected', message: event.error.message, retryInMillis: event.retryInMillis, attempt: event.attempt })
+          break
+        case 'skipped':
+          options.onEvent?.({ type: 'skipped', message: event.error.message })
+          break
+      }
+    }
+  } finally {
+    if (timer) clearTimeout(timer)
+    options.signal?.removeEventListener('abort', stop)
+    recording?.close()
+  }
+  if (!monitor || !server) throw new Error('watch ended before it connected')
+  return resultOf(monitor, server)
+}
+
+export function resultOf(monitor: LeakMonitor, server: ServerInfo): WatchResult {
+  const timeline = monitor.timeline
+  return {
+    server,
+    findings: monitor.findings(),
+    window: { fromMillis: timeline.firstMillis ?? Number.NaN, toMillis: timeline.latest?.sampledAtMillis ?? Number.NaN, samples: timeline.samples },
+    gaps: timeline.gaps,
+    monitor,
+  }
+}
