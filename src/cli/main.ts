@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander'
 import { exitCodeFor, isPgleakError } from '../errors.js'
 import { PGLEAK_VERSION } from '../version.js'
+import { registerAnalyzeCommand } from './commands/analyze.js'
 import { registerAuditCommand } from './commands/audit.js'
 import { registerDemoCommand } from './commands/demo.js'
 import { registerWatchCommand } from './commands/watch.js'
@@ -18,14 +19,16 @@ export function createProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(`pgleak: ${text.replace(/^error: /, '')}`) })
   registerWatchCommand(program)
   registerAuditCommand(program)
+  registerAnalyzeCommand(program)
   registerDemoCommand(program)
   program.addHelpText(
     'after',
     `
 Examples:
-  $ npx pgleak watch --dsn postgres://app@localhost/shop  live view while you reproduce a leak
-  $ pgleak audit --dsn postgres://app@localhost/shop    one-off report of a database's connections
-  $ npx pgleak demo                                      see it find a leak on a throwaway server
+  $ npx pgleak watch --dsn postgres://app@localhost/shop   live view while you reproduce a leak
+  $ pgleak audit --dsn postgres://app@localhost/shop       one-off report of a database's connections
+  $ pgleak analyze leak.ndjson                             replay a recording made with watch --record
+  $ npx pgleak demo                                        see it find a leak on a throwaway server
 
 Exit codes: 0 healthy, 1 a finding at or above --fail-on, 2 usage error, 3 cannot reach the database.`,
   )

