@@ -50,7 +50,7 @@ export async function analyzeRecording(path: string, options: AnalyzeRecordingOp
         }
         break
       case 'snapshot':
-        monitor?.ingest({ sampledAtMillis: event.at, backends: event.backends.map(fromBackendRow) })
+        monitor?.ingest({ sampledAtMillis: event.at, sessionsEstablished: event.sessions ?? null, backends: event.backends.map(fromBackendRow) })
         break
       case 'gap':
         monitor?.markGap(event.from, event.to, event.reason)

@@ -18,7 +18,7 @@ export async function audit(options: AuditOptions = {}): Promise<AuditReport> {
   try {
     const settings = await readServerSettings(session)
     assertSupportedServer(settings)
-    const snapshot = await readSnapshot(session)
+    const snapshot = await readSnapshot(session, settings.versionNum)
     return buildAuditReport(snapshot, settings, target.description, {
       groupBy: options.groupBy ?? ['app'],
       ignore: options.ignore ?? [],

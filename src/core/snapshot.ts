@@ -5,6 +5,11 @@ export interface Snapshot {
   readonly sampledAtMillis: number
   /** Every backend except pgleak's own session. */
   readonly backends: readonly Backend[]
+  /**
+   * Sessions ever established to the server (pg_stat_database.sessions summed, PostgreSQL 14+):
+   * its growth between polls is the exact connection rate, which polling alone undercounts.
+   */
+  readonly sessionsEstablished?: number | null
 }
 
 /** The settings and catalog limits that bound how many connections can be open. */

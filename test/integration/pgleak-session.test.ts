@@ -17,7 +17,7 @@ describe('pgleak session', () => {
     try {
       const named = await db().admin<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'pgleak'`)
       expect(named.map((r) => r.pid)).toEqual([session.backendPid])
-      const snapshot = await readSnapshot(session)
+      const snapshot = await readSnapshot(session, 180000)
       expect(snapshot.backends.map((b) => b.pid)).not.toContain(session.backendPid)
       expect(snapshot.backends.some((b) => b.backendType === 'client backend' && b.application === 'pgleak-test-admin')).toBe(false)
       expect(Math.abs(snapshot.sampledAtMillis - Date.now())).toBeLessThan(60_000)

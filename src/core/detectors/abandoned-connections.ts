@@ -28,7 +28,7 @@ export function detectAbandonedConnections(input: TimelineDetectorInput): Abando
   const abandonedByGroup = new Map<string, TrackedSession[]>()
   for (const session of timeline.sessions) {
     const backend = session.backend
-    if (session.isReused || backend.state !== 'idle' || isListenSession(backend)) continue
+    if (session.groupId === null || session.isReused || backend.state !== 'idle' || isListenSession(backend)) continue
     const idleSeconds = secondsBetween(backend.stateChangeMillis, now)
     if (idleSeconds === null || idleSeconds < thresholds.abandonedAfterSeconds) continue
     const list = abandonedByGroup.get(session.groupId) ?? []

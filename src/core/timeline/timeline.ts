@@ -14,7 +14,8 @@ import { sessionIdentity } from './session-identity.js'
 export interface TrackedSession {
   readonly identity: string
   readonly pid: number
-  readonly groupId: string
+  /** null while the session is still connecting (state `starting`): it has no application name yet. */
+  groupId: string | null
   readonly firstSeenMillis: number
   lastSeenMillis: number
   /** query_start when last seen; a change means the session ran something new. */
@@ -45,6 +46,17 @@ export interface TimelineOptions {
 }
 
 const KEPT_GAPS = 100
+const SESSION_COUNTER_WINDOW_MILLIS = 15 * 60_000
+/** A named session that closed this young marks its client address as one that opens short-lived connections. */
+const SHORT_LIFE_SECONDS = 5
+
+/** Sessions that closed while still connecting, before they had a name, by client address. */
+export interface UnattributedChurn {
+  readonly clientAddr: string
+  readonly churn: SessionChurn
+  /** The group whose named sessions from this address last closed young: the likeliest owner. */
+  likelyGroupId: string | null
+}
 
 export class Timeline {
   readonly groupBy: readonly GroupDimension[]
@@ -61,6 +73,9 @@ export class Timeline {
   #isFresh = true
   #samples = 0
   #samplesSinceGap = 0
+  readonly #unattributed = new Map<string, UnattributedChurn>()
+  /** (time, pg_stat_database sessions) pairs for the last minutes. */
+  readonly #sessionCounter: { atMillis: number; total: number }[] = []
 
   constructor(options: TimelineOptions) {
     this.groupBy = options.groupBy
@@ -87,6 +102,21 @@ export class Timeline {
 
   get groups(): IterableIterator<GroupTimeline> {
     return this.#groups.values()
+  }
+
+  get unattributedChurn(): IterableIterator<UnattributedChurn> {
+    return this.#unattributed.values()
+  }
+
+  /**
+   * Sessions the server established since `sinceMillis`, from pg_stat_database (exact, where polling
+   * sees only the sessions alive at each poll); undefined without the counter or across a reset.
+   */
+  sessionsEstablishedSince(sinceMillis: number): { count: number; fromMillis: number } | undefined {
+    const latest = this.#sessionCounter[this.#sessionCounter.length - 1]
+    const first = this.#sessionCounter.find((entry) => entry.atMillis >= sinceMillis)
+    if (!latest || !first || first === latest || latest.total < first.total) return undefined
+    return { count: latest.total - first.total, fromMillis: first.atMillis }
   }
 
   group(id: string): GroupTimeline | undefined {
@@ -129,28 +159,34 @@ export class Timeline {
       if (isIgnored(backend, this.#ignore)) continue
       const identity = sessionIdentity(backend)
       seen.add(identity)
-      const tracked = this.#sessions.get(identity)
+      const isConnecting = backend.state === 'starting'
+      let tracked = this.#sessions.get(identity)
       if (tracked) {
-        if (backend.queryStartMillis !== tracked.lastQueryStartMillis) tracked.isReused = true
+        if (backend.queryStartMillis !== tracked.lastQueryStartMillis && tracked.groupId !== null) tracked.isReused = true
         tracked.lastQueryStartMillis = backend.queryStartMillis
         tracked.lastSeenMillis = now
         tracked.backend = backend
-        counts.set(tracked.groupId, (counts.get(tracked.groupId) ?? 0) + 1)
-        continue
+      } else {
+        tracked = {
+          identity,
+          pid: backend.pid,
+          groupId: null,
+          firstSeenMillis: now,
+          lastSeenMillis: now,
+          lastQueryStartMillis: backend.queryStartMillis,
+          isReused: false,
+          backend,
+        }
+        this.#sessions.set(identity, tracked)
+        // Sessions already there when pgleak started (or came back) were not opened in front of it.
+        if (this.#isFresh && !isConnecting) tracked.groupId = this.#groupOf(backend).id
       }
-      const group = this.#groupOf(backend)
-      this.#sessions.set(identity, {
-        identity,
-        pid: backend.pid,
-        groupId: group.id,
-        firstSeenMillis: now,
-        lastSeenMillis: now,
-        lastQueryStartMillis: backend.queryStartMillis,
-        isReused: false,
-        backend,
-      })
-      if (!this.#isFresh) group.churn.recordOpened(now)
-      counts.set(group.id, (counts.get(group.id) ?? 0) + 1)
+      if (tracked.groupId === null && !isConnecting) {
+        const group = this.#groupOf(backend)
+        tracked.groupId = group.id
+        group.churn.recordOpened(tracked.firstSeenMillis)
+      }
+      if (tracked.groupId !== null) counts.set(tracked.groupId, (counts.get(tracked.groupId) ?? 0) + 1)
     }
 
     for (const [identity, tracked] of this.#sessions) {
@@ -159,11 +195,24 @@ export class Timeline {
       // It ended somewhere between the last poll that saw it and this one; take the middle.
       const endedMillis = (tracked.lastSeenMillis + now) / 2
       const startedMillis = tracked.backend.backendStartMillis ?? tracked.firstSeenMillis
-      this.#groups.get(tracked.groupId)?.churn.recordClosed(now, Math.max(0, (endedMillis - startedMillis) / 1000))
+      const lifetimeSeconds = Math.max(0, (endedMillis - startedMillis) / 1000)
+      const clientAddr = tracked.backend.clientAddr ?? 'local'
+      if (tracked.groupId === null) {
+        const unattributed = this.#unattributedFor(clientAddr)
+        unattributed.churn.recordOpened(tracked.firstSeenMillis)
+        unattributed.churn.recordClosed(now, lifetimeSeconds)
+        continue
+      }
+      this.#groups.get(tracked.groupId)?.churn.recordClosed(now, lifetimeSeconds)
+      if (lifetimeSeconds <= SHORT_LIFE_SECONDS) this.#unattributedFor(clientAddr).likelyGroupId = tracked.groupId
     }
 
     for (const group of this.#groups.values()) group.series.push(now, counts.get(group.id) ?? 0)
     this.serverSeries.push(now, serverClients)
+    if (typeof snapshot.sessionsEstablished === 'number') {
+      this.#sessionCounter.push({ atMillis: now, total: snapshot.sessionsEstablished })
+      while (this.#sessionCounter.length > 0 && this.#sessionCounter[0]!.atMillis < now - SESSION_COUNTER_WINDOW_MILLIS) this.#sessionCounter.shift()
+    }
     this.#isFresh = false
   }
 
@@ -176,8 +225,18 @@ export class Timeline {
     this.#gaps.push({ fromMillis, toMillis, reason })
     if (this.#gaps.length > KEPT_GAPS) this.#gaps.shift()
     this.#sessions.clear()
+    this.#sessionCounter.length = 0
     this.#isFresh = true
     this.#samplesSinceGap = 0
+  }
+
+  #unattributedFor(clientAddr: string): UnattributedChurn {
+    let unattributed = this.#unattributed.get(clientAddr)
+    if (!unattributed) {
+      unattributed = { clientAddr, churn: new SessionChurn(), likelyGroupId: null }
+      this.#unattributed.set(clientAddr, unattributed)
+    }
+    return unattributed
   }
 
   #groupOf(backend: Backend): GroupTimeline {

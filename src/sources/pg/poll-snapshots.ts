@@ -63,7 +63,7 @@ export async function* pollSnapshots(target: ConnectionTarget, options: PollOpti
     while (!options.signal.aborted) {
       const started = Date.now()
       try {
-        const snapshot = await readSnapshot(session)
+        const snapshot = await readSnapshot(session, settings.versionNum)
         if (pendingGap !== undefined) {
           yield { type: 'gap', fromMillis: lastSampleMillis ?? snapshot.sampledAtMillis, toMillis: snapshot.sampledAtMillis, reason: pendingGap }
           pendingGap = undefined

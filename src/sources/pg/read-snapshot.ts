@@ -2,10 +2,11 @@ import { isBackendState, type Backend } from '../../core/backend.js'
 import type { ServerSettings, Snapshot } from '../../core/snapshot.js'
 import type { Queryable } from './pgleak-session.js'
 import { SETTINGS_QUERY } from './settings-query.js'
-import { INSUFFICIENT_PRIVILEGE, SNAPSHOT_QUERY } from './snapshot-query.js'
+import { INSUFFICIENT_PRIVILEGE, snapshotQueryFor } from './snapshot-query.js'
 
 export interface SnapshotRow {
   readonly sampled_at: number
+  readonly sessions_established?: number | null
   readonly pid: number | null
   readonly backend_start: number | null
   readonly xact_start: number | null
@@ -55,14 +56,14 @@ export function toSnapshot(rows: readonly SnapshotRow[]): Snapshot {
   const sampledAtMillis = rows[0]?.sampled_at ?? Number.NaN
   const backends: Backend[] = []
   for (const row of rows) if (row.pid !== null) backends.push(toBackend(row as SnapshotRow & { pid: number }))
-  return { sampledAtMillis, backends }
+  return { sampledAtMillis, backends, sessionsEstablished: rows[0]?.sessions_established ?? null }
 }
 
 /** Longest query text kept per backend; pg_stat_activity itself stops at track_activity_query_size (1 kB by default). */
 export const QUERY_TEXT_LIMIT = 1024
 
-export async function readSnapshot(db: Queryable): Promise<Snapshot> {
-  return toSnapshot(await db.query<SnapshotRow & Record<string, unknown>>(SNAPSHOT_QUERY, [QUERY_TEXT_LIMIT]))
+export async function readSnapshot(db: Queryable, versionNum: number): Promise<Snapshot> {
+  return toSnapshot(await db.query<SnapshotRow & Record<string, unknown>>(snapshotQueryFor(versionNum), [QUERY_TEXT_LIMIT]))
 }
 
 interface SettingsRow {

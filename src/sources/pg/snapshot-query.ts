@@ -3,8 +3,9 @@
 // `sampled_at`. The LEFT JOIN from a one-row clock keeps a row (and so the
 // time) even when no other backend exists. pg_blocking_pids() is costly, so
 // it runs only for sessions waiting on a lock. pgleak's own backend is left out.
-export const SNAPSHOT_QUERY = `
+const SNAPSHOT_QUERY_TEXT = `
 SELECT (extract(epoch FROM c.now) * 1000)::float8 AS sampled_at,
+       c.sessions_established,
        a.pid,
        (extract(epoch FROM a.backend_start) * 1000)::float8 AS backend_start,
        (extract(epoch FROM a.xact_start) * 1000)::float8 AS xact_start,
@@ -22,9 +23,14 @@ SELECT (extract(epoch FROM c.now) * 1000)::float8 AS sampled_at,
        age(a.backend_xmin) AS xmin_age,
        CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by,
        left(a.query, $1) AS query
-FROM (SELECT now() AS now) c
+FROM (SELECT now() AS now, SESSIONS AS sessions_established) c
 LEFT JOIN pg_stat_activity a ON a.pid <> pg_backend_pid()
 `
+
+/** The snapshot query for a server version: pg_stat_database.sessions exists from PostgreSQL 14. */
+export function snapshotQueryFor(versionNum: number): string {
+  return SNAPSHOT_QUERY_TEXT.replace('SESSIONS', versionNum >= 140000 ? '(SELECT sum(sessions)::float8 FROM pg_stat_database)' : 'NULL::float8')
+}
 
 /** What pg_stat_activity shows in `query` for a row the polling role may not see. */
 export const INSUFFICIENT_PRIVILEGE = '<insufficient privilege>'

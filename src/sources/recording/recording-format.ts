@@ -69,7 +69,7 @@ export interface RecordingHeader {
 export type RecordingEvent =
   | RecordingHeader
   | { readonly type: 'settings'; readonly settings: ServerSettings }
-  | { readonly type: 'snapshot'; readonly at: number; readonly backends: readonly BackendRow[] }
+  | { readonly type: 'snapshot'; readonly at: number; readonly sessions?: number | null; readonly backends: readonly BackendRow[] }
   | { readonly type: 'gap'; readonly from: number; readonly to: number; readonly reason: string }
 
 export function toBackendRow(b: Backend): BackendRow {
@@ -101,5 +101,5 @@ export function fromBackendRow(row: BackendRow): Backend {
 }
 
 export function snapshotEvent(snapshot: Snapshot): RecordingEvent {
-  return { type: 'snapshot', at: snapshot.sampledAtMillis, backends: snapshot.backends.map(toBackendRow) }
+  return { type: 'snapshot', at: snapshot.sampledAtMillis, sessions: snapshot.sessionsEstablished ?? null, backends: snapshot.backends.map(toBackendRow) }
 }
