@@ -2,6 +2,7 @@ import type { ChurnFinding, Subject } from '../finding.js'
 import { groupLabel, groupSubject } from '../group-subject.js'
 import { median } from '../series-math.js'
 import type { ChurnTotals } from '../timeline/session-churn.js'
+import { likelyOwner } from '../timeline/timeline.js'
 import type { TimelineDetectorInput } from './timeline-input.js'
 
 const WINDOW_MILLIS = 5 * 60_000
@@ -24,7 +25,7 @@ function addTotals(a: ChurnTotals, b: ChurnTotals): ChurnTotals {
  * PostgreSQL 14+) the group's share of that exact rate is reported instead.
  * Short-lived sessions are often caught still connecting, before they carry
  * an application name: they count for the group whose named sessions from
- * the same address last closed young. A life runs from backend_start to
+ * the same address were most often seen opening and closing young. A life runs from backend_start to
  * halfway between the last poll that saw it and the first that did not, and
  * is short below a couple of seconds (or one and a half poll intervals).
  */
@@ -44,8 +45,9 @@ export function detectChurn(input: TimelineDetectorInput): ChurnFinding[] {
   for (const unattributed of timeline.unattributedChurn) {
     const totals = unattributed.churn.since(from)
     if (totals.closed === 0) continue
-    const owner = unattributed.likelyGroupId === null ? undefined : byGroup.get(unattributed.likelyGroupId)
-    if (owner && unattributed.likelyGroupId !== null) byGroup.set(unattributed.likelyGroupId, { ...owner, totals: addTotals(owner.totals, totals) })
+    const ownerId = likelyOwner(unattributed)
+    const owner = ownerId === null ? undefined : byGroup.get(ownerId)
+    if (owner && ownerId !== null) byGroup.set(ownerId, { ...owner, totals: addTotals(owner.totals, totals) })
     else {
       candidates.push({
         label: `connections from ${unattributed.clientAddr} (gone before they gave an application name)`,

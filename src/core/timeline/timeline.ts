@@ -54,8 +54,21 @@ const SHORT_LIFE_SECONDS = 5
 export interface UnattributedChurn {
   readonly clientAddr: string
   readonly churn: SessionChurn
-  /** The group whose named sessions from this address last closed young: the likeliest owner. */
-  likelyGroupId: string | null
+  /** Per group, how often its named sessions from this address were seen opening (1) or closing young (2). */
+  readonly ownerScores: Map<string, number>
+}
+
+/** The group most likely to own a client address's unnamed short-lived sessions, if any. */
+export function likelyOwner(unattributed: UnattributedChurn): string | null {
+  let best: string | null = null
+  let bestScore = 0
+  for (const [groupId, score] of unattributed.ownerScores) {
+    if (score > bestScore) {
+      best = groupId
+      bestScore = score
+    }
+  }
+  return best
 }
 
 export class Timeline {
@@ -185,6 +198,7 @@ export class Timeline {
         const group = this.#groupOf(backend)
         tracked.groupId = group.id
         group.churn.recordOpened(tracked.firstSeenMillis)
+        this.#scoreOwner(backend.clientAddr ?? 'local', group.id, 1)
       }
       if (tracked.groupId !== null) counts.set(tracked.groupId, (counts.get(tracked.groupId) ?? 0) + 1)
     }
@@ -204,7 +218,7 @@ export class Timeline {
         continue
       }
       this.#groups.get(tracked.groupId)?.churn.recordClosed(now, lifetimeSeconds)
-      if (lifetimeSeconds <= SHORT_LIFE_SECONDS) this.#unattributedFor(clientAddr).likelyGroupId = tracked.groupId
+      if (lifetimeSeconds <= SHORT_LIFE_SECONDS) this.#scoreOwner(clientAddr, tracked.groupId, 2)
     }
 
     for (const group of this.#groups.values()) group.series.push(now, counts.get(group.id) ?? 0)
@@ -233,10 +247,15 @@ export class Timeline {
   #unattributedFor(clientAddr: string): UnattributedChurn {
     let unattributed = this.#unattributed.get(clientAddr)
     if (!unattributed) {
-      unattributed = { clientAddr, churn: new SessionChurn(), likelyGroupId: null }
+      unattributed = { clientAddr, churn: new SessionChurn(), ownerScores: new Map() }
       this.#unattributed.set(clientAddr, unattributed)
     }
     return unattributed
+  }
+
+  #scoreOwner(clientAddr: string, groupId: string, points: number): void {
+    const scores = this.#unattributedFor(clientAddr).ownerScores
+    scores.set(groupId, (scores.get(groupId) ?? 0) + points)
   }
 
   #groupOf(backend: Backend): GroupTimeline {
