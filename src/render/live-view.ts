@@ -75,7 +75,7 @@ function groupRows(monitor: LeakMonitor, trendWidth: number): GroupRow[] {
       active: backends.filter((b) => b.state === 'active').length,
       idle: backends.filter((b) => b.state === 'idle').length,
       idleInTransaction: backends.filter(isIdleInTransaction).length,
-      oldestTransactionSeconds: transactionAges.length > 0 ? Math.max(...transactionAges) : null,
+      oldestTransactionSeconds: transactionAges.length > 0 ? Math.floor(Math.max(...transactionAges)) : null,
       trend: group.series.recentCounts(trendWidth),
       perMinute,
     })
@@ -95,7 +95,7 @@ export function renderLiveFrame(palette: Palette, state: LiveViewState, findings
   const width = Math.max(40, size.columns)
   const lines: string[] = []
   const elapsed = latest && timeline.firstMillis !== undefined ? (latest.sampledAtMillis - timeline.firstMillis) / 1000 : 0
-  lines.push(`${palette.bold('pgleak watch')}  ${server.target} · PostgreSQL ${server.version} · every ${formatDuration(state.intervalMillis / 1000)} · ${formatDuration(elapsed)}`)
+  lines.push(`${palette.bold('pgleak watch')} · ${formatDuration(Math.floor(elapsed))} · every ${formatDuration(state.intervalMillis / 1000)} · ${server.target} · PostgreSQL ${server.version}`)
 
   const clients = latest ? latest.backends.filter(isClientBackend).length : 0
   const wide = width >= 120

@@ -5,7 +5,7 @@ import type { WatchResult } from '../watch.js'
 import { renderFinding, renderFindingCounts } from './audit-text.js'
 import type { Palette } from './colors.js'
 import { toJsonDocument, type JsonDocument } from './json-document.js'
-import { DEFAULT_WIDTH } from './wrap-text.js'
+import { DEFAULT_WIDTH, wrapText } from './wrap-text.js'
 
 function clock(iso: string): string {
   return iso.slice(11, 19)
@@ -21,7 +21,7 @@ export function renderWatchSummary(palette: Palette, result: WatchResult, option
   const seconds = Number.isFinite(window.toMillis - window.fromMillis) ? (window.toMillis - window.fromMillis) / 1000 : 0
   const lines: string[] = []
   const gapText = gaps.length > 0 ? `, ${gaps.length} gap${gaps.length === 1 ? '' : 's'} (${gaps.map((g) => `${clock(new Date(g.fromMillis).toISOString())}–${clock(new Date(g.toMillis).toISOString())}`).join(', ')})` : ''
-  lines.push(`${palette.bold(options.title)}  ${result.server.target} · PostgreSQL ${result.server.version} · ${formatDuration(seconds)}, ${window.samples} samples${gapText}`)
+  lines.push(wrapText(`${palette.bold(options.title)}  ${result.server.target} · PostgreSQL ${result.server.version} · ${formatDuration(seconds)}, ${window.samples} samples${gapText}`, options.width ?? DEFAULT_WIDTH, ''))
   lines.push('')
   if (result.findings.length === 0) lines.push(palette.green('no findings: connections looked healthy throughout'))
   for (const finding of result.findings) {

@@ -1,0 +1,102 @@
+// watch and analyze as users run them: output modes, signals, exit codes.
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { BIN, runCli, waitFor } from '../support/run-cli.js'
+import { openIdleSessions } from '../support/sessions.js'
+import { useTestDatabase } from '../support/test-database.js'
+
+const growthRecording = fileURLToPath(new URL('../fixtures/recordings/growth-every-5s.ndjson', import.meta.url))
+
+describe('pgleak watch', () => {
+  const db = useTestDatabase()
+
+  it('with --json prints only the contract document on stdout at the end', async () => {
+    await openIdleSessions(db(), 2, { application: 'web' })
+    const result = await runCli(['watch', '--dsn', db().url(), '--interval', '500ms', '--duration', '2s', '--json'])
+    expect(result.exitCode).toBe(0)
+    const document = JSON.parse(result.stdout)
+    expect(document).toMatchObject({ tool: 'pgleak', schema: 1, server: { usableConnections: 97 }, gaps: [] })
+    expect(document.window.samples).toBeGreaterThanOrEqual(3)
+    expect(document.findings.every((f: { severity: string }) => f.severity === 'info')).toBe(true)
+  })
+
+  it('with --ndjson prints one JSON line per poll', async () => {
+    await openIdleSessions(db(), 2, { application: 'web' })
+    const result = await runCli(['watch', '--dsn', db().url(), '--interval', '500ms', '--duration', '2s', '--ndjson'])
+    const lines = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line))
+    expect(lines.length).toBeGreaterThanOrEqual(3)
+    expect(lines[0]).toMatchObject({ type: 'sample', clients: 2, groups: [{ app: 'web', connections: 2 }] })
+  })
+
+  it('on SIGINT prints the summary, leaves a complete recording, and exits by its findings', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
+    const recordPath = join(dir, 'run.ndjson')
+    const child = spawn(process.execPath, [BIN, 'watch', '--dsn', db().url(), '--interval', '200ms', '--record', recordPath], {
+      env: { PATH: process.env.PATH, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    await waitFor(async () => (await readFile(recordPath, 'utf8').catch(() => '')).split('\n').length > 5)
+    child.kill('SIGINT')
+    expect(await exited).toBe(0)
+    expect(stdout).toMatch(/^pgleak watch {2}postgres@127\.0\.0\.1:\d+\/postgres · PostgreSQL 18\.\d+ · \d+m?s, \d+ samples$/m)
+    const lines = (await readFile(recordPath, 'utf8')).split('\n')
+    expect(lines.at(-1)).toBe('')
+    expect(lines.slice(0, -1).every((line) => JSON.parse(line) !== null)).toBe(true)
+  })
+
+  it('rejects a bad interval with exit 2', async () => {
+    const result = await runCli(['watch', '--interval', 'often'])
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).toMatch(/^pgleak: .*'often' is not a duration/)
+  })
+
+  it('exits 3 with one line when the server cannot be reached at the start', async () => {
+    const result = await runCli(['watch', '--dsn', db().url({ password: 'wrong' }), '--duration', '2s'])
+    expect(result.exitCode).toBe(3)
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1)
+  })
+})
+
+describe('pgleak analyze', () => {
+  it('replays a recording, reports its findings, and exits 1 for an error', async () => {
+    const result = await runCli(['analyze', growthRecording, '--json'])
+    expect(result.exitCode).toBe(1)
+    const document = JSON.parse(result.stdout)
+    expect(document.findings.map((f: { kind: string }) => f.kind).sort()).toEqual(['abandoned-connections', 'connection-growth'])
+    expect(document.window.samples).toBe(100)
+  })
+
+  it('takes thresholds from the flags over the recording', async () => {
+    const result = await runCli(['analyze', growthRecording, '--json', '--abandoned-after', '10m'])
+    expect(JSON.parse(result.stdout).findings.map((f: { kind: string }) => f.kind)).toEqual(['connection-growth'])
+  })
+
+  it('counts lines that are not recording events, and still reports', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
+    const damaged = join(dir, 'damaged.ndjson')
+    const text = await readFile(growthRecording, 'utf8')
+    await writeFile(damaged, `${text}not json at all\n{"type":"snapshot","at":`)
+    const result = await runCli(['analyze', damaged])
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toMatch(/skipped 2 line\(s\) that are not recording events \(first: line 103, 104\)/)
+    expect(result.stdout).toContain('connection-growth')
+  })
+
+  it('says a file is not a recording, with exit 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
+    const other = join(dir, 'app.log')
+    await writeFile(other, 'INFO starting up\n')
+    const result = await runCli(['analyze', other])
+    expect(result).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/^pgleak: .*app\.log is not a pgleak recording/) })
+    const missing = await runCli(['analyze', join(dir, 'nope.ndjson')])
+    expect(missing).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/^pgleak: cannot read .*nope\.ndjson/) })
+  })
+})
+
