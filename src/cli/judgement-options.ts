@@ -18,18 +18,23 @@ export interface JudgementFlags {
   readonly churnPerMinute: number
 }
 
-export function addJudgementOptions(command: Command, options: { isOverTime: boolean }): Command {
+export interface JudgementDefaults {
+  readonly failOn?: Severity
+  readonly abandonedAfterSeconds?: number
+}
+
+export function addJudgementOptions(command: Command, options: { isOverTime: boolean; defaults?: JudgementDefaults }): Command {
   command
     .option('--group-by <dims>', 'group by app, user, db, client (comma-separated)', parseGroupByOption, ['app'])
     .option('--ignore <dim=pattern>', 'leave matching sessions out of the findings, e.g. app=pg_dump (repeatable, * matches anything)', collectIgnoreRule, [])
     .option('--redact', 'replace literals in query text with ?', false)
-    .option('--fail-on <severity>', 'exit 1 when a finding is at least this severe: info, warning, error', parseSeverityOption, 'error')
+    .option('--fail-on <severity>', 'exit 1 when a finding is at least this severe: info, warning, error', parseSeverityOption, options.defaults?.failOn ?? 'error')
     .option('--max-idle-in-transaction <duration>', 'report sessions idle in transaction longer than this', parseDurationOption, DEFAULT_THRESHOLDS.idleInTransactionSeconds)
     .option('--warn-usage <percent>', 'warn when connections reach this share of a limit', parsePercentOption, DEFAULT_THRESHOLDS.headroomWarningPercent)
     .option('--max-usage <percent>', 'error when connections reach this share of a limit', parsePercentOption, DEFAULT_THRESHOLDS.headroomErrorPercent)
   if (options.isOverTime) {
     command
-      .option('--abandoned-after <duration>', 'an idle connection unused this long may be abandoned', parseDurationOption, DEFAULT_THRESHOLDS.abandonedAfterSeconds)
+      .option('--abandoned-after <duration>', 'an idle connection unused this long may be abandoned', parseDurationOption, options.defaults?.abandonedAfterSeconds ?? DEFAULT_THRESHOLDS.abandonedAfterSeconds)
       .option('--churn-per-minute <n>', 'connections closed per minute, with short lives, that make churn', parseCountOption, DEFAULT_THRESHOLDS.churnPerMinute)
   }
   return command

@@ -5,6 +5,7 @@ import { exitCodeFor, isPgleakError } from '../errors.js'
 import { PGLEAK_VERSION } from '../version.js'
 import { registerAnalyzeCommand } from './commands/analyze.js'
 import { registerAuditCommand } from './commands/audit.js'
+import { registerCheckCommand } from './commands/check.js'
 import { registerDemoCommand } from './commands/demo.js'
 import { registerWatchCommand } from './commands/watch.js'
 
@@ -19,6 +20,7 @@ export function createProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(`pgleak: ${text.replace(/^error: /, '')}`) })
   registerWatchCommand(program)
   registerAuditCommand(program)
+  registerCheckCommand(program)
   registerAnalyzeCommand(program)
   registerDemoCommand(program)
   program.addHelpText(
@@ -27,6 +29,7 @@ export function createProgram(): Command {
 Examples:
   $ npx pgleak watch --dsn postgres://app@localhost/shop   live view while you reproduce a leak
   $ pgleak audit --dsn postgres://app@localhost/shop       one-off report of a database's connections
+  $ npx pgleak check -- npm test                           fail CI when the test suite leaks connections
   $ pgleak analyze leak.ndjson                             replay a recording made with watch --record
   $ npx pgleak demo                                        see it find a leak on a throwaway server
 

@@ -28,6 +28,7 @@ export const FINDING_KINDS = [
   'pool-exhaustion',
   'multiple-pools',
   'config',
+  'leftover-connections',
 ] as const
 export type FindingKind = (typeof FINDING_KINDS)[number]
 
@@ -43,8 +44,11 @@ export interface Subject {
 export const NO_SUBJECT: Subject = { application: null, user: null, database: null, client: null, pool: null }
 
 export interface HeadroomEvidence {
-  /** What the limit bounds: the whole server's usable slots, one role's or one database's CONNECTION LIMIT. */
-  readonly scope: 'server' | 'role' | 'database'
+  /**
+   * What the limit bounds: the whole server's usable slots, one role's or one database's CONNECTION LIMIT,
+   * or the budget a check was given (--max-connections).
+   */
+  readonly scope: 'server' | 'role' | 'database' | 'budget'
   readonly connections: number
   readonly limit: number
   readonly usagePercent: number
@@ -94,8 +98,8 @@ export interface ConnectionGrowthEvidence {
 export interface ChurnEvidence {
   readonly openedPerMinute: number
   readonly closedPerMinute: number
-  /** Median life of the connections that closed in the window. */
-  readonly medianLifeSeconds: number
+  /** Median life of the connections that closed in the window; null when only the count is known. */
+  readonly medianLifeSeconds: number | null
   readonly windowSeconds: number
   /** Polling sees only the connections alive at each poll: the true rates are at least these. */
   readonly isLowerBound: boolean
@@ -109,6 +113,24 @@ export interface AbandonedConnectionsEvidence {
   readonly openedInWindow: number
   readonly windowSeconds: number
   readonly lastQuery: string | null
+}
+
+export interface LeftoverSession {
+  readonly pid: number
+  readonly application: string | null
+  readonly user: string | null
+  readonly database: string | null
+  readonly client: string | null
+  readonly state: string | null
+  readonly ageSeconds: number | null
+  readonly lastQuery: string | null
+}
+
+export interface LeftoverConnectionsEvidence {
+  readonly connections: number
+  /** How long pgleak waited after the command ended for them to close. */
+  readonly settleSeconds: number
+  readonly sessions: readonly LeftoverSession[]
 }
 
 interface FindingOf<K extends FindingKind, E> {
@@ -127,6 +149,7 @@ export type ConfigFinding = FindingOf<'config', ConfigEvidence>
 export type ConnectionGrowthFinding = FindingOf<'connection-growth', ConnectionGrowthEvidence>
 export type ChurnFinding = FindingOf<'churn', ChurnEvidence>
 export type AbandonedConnectionsFinding = FindingOf<'abandoned-connections', AbandonedConnectionsEvidence>
+export type LeftoverConnectionsFinding = FindingOf<'leftover-connections', LeftoverConnectionsEvidence>
 
 export type Finding =
   | HeadroomFinding
@@ -135,6 +158,7 @@ export type Finding =
   | ConnectionGrowthFinding
   | ChurnFinding
   | AbandonedConnectionsFinding
+  | LeftoverConnectionsFinding
 
 /** Worst first; then in the contract's order of kinds; then by title, so output is stable. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {

@@ -35,7 +35,16 @@ export function formatEvidence(finding: Finding, maxQueryLength = 100): string {
     }
     case 'churn': {
       const e = finding.evidence
-      return `≥${e.openedPerMinute} opened/min · ≥${e.closedPerMinute} closed/min · median life ${e.medianLifeSeconds}s · over ${formatDuration(e.windowSeconds)}`
+      const bound = e.isLowerBound ? '≥' : '~'
+      const life = e.medianLifeSeconds === null ? '' : ` · median life ${e.medianLifeSeconds}s`
+      return `${bound}${e.openedPerMinute} opened/min · ${bound}${e.closedPerMinute} closed/min${life} · over ${formatDuration(e.windowSeconds)}`
+    }
+    case 'leftover-connections': {
+      const e = finding.evidence
+      const shown = e.sessions
+        .slice(0, 5)
+        .map((s) => `pid ${s.pid} ${s.application || '(no name)'} ${s.state ?? '?'}${s.ageSeconds !== null ? ` ${formatDuration(s.ageSeconds)}` : ''}${s.lastQuery ? ` "${truncate(s.lastQuery, 40)}"` : ''}`)
+      return `${e.connections} still open ${formatDuration(e.settleSeconds)} after the command ended: ${shown.join('; ')}${e.sessions.length > 5 ? '; …' : ''}`
     }
     case 'abandoned-connections': {
       const e = finding.evidence

@@ -18,6 +18,8 @@ export interface ConnectionTarget {
   readonly sslFallback: boolean
   /** Strings that must never reach output (passwords). */
   readonly secrets: readonly string[]
+  /** The database it connects to, as libpq would pick it (dbname, PGDATABASE, else the user name). */
+  readonly database: string | undefined
 }
 
 const KEYWORDS: Record<string, keyof ClientConfig | 'sslmode' | 'ignored'> = {
@@ -118,11 +120,13 @@ function fromPairs(pairs: Record<string, string>, env: NodeJS.ProcessEnv): Conne
   }
   const { ssl, sslFallback } = sslConfig(pairs.sslmode ?? env.PGSSLMODE)
   config.ssl = ssl
+  const user = config.user ?? env.PGUSER ?? env.USER
   return {
     config,
     description: describe(config.user ?? env.PGUSER, config.host ?? env.PGHOST, config.port ?? env.PGPORT, config.database ?? env.PGDATABASE),
     sslFallback,
     secrets: pairs.password ? [pairs.password] : [],
+    database: config.database ?? env.PGDATABASE ?? user,
   }
 }
 
@@ -137,6 +141,7 @@ export function resolveConnectionTarget(dsn: string | undefined, env: NodeJS.Pro
       description: describe(env.PGUSER ?? env.USER, env.PGHOST, env.PGPORT, env.PGDATABASE),
       sslFallback,
       secrets: envSecrets,
+      database: env.PGDATABASE ?? env.PGUSER ?? env.USER,
     }
   }
   const target = /^postgres(?:ql)?:\/\//i.test(given.trim()) ? fromUrl(given.trim(), env) : fromPairs(parseKeywordDsn(given), env)

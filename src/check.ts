@@ -1,0 +1,208 @@
+// `check`: the CI gate. With a command, it takes a baseline, runs the command
+// while watching the sessions in scope, waits for connections to settle after
+// it ends, and judges the run; without one, it judges the database as it is.
+// The library entry point behind `pgleak check`.
+import { audit } from './audit.js'
+import { serverInfo, type ServerInfo } from './core/audit-report.js'
+import { isClientBackend } from './core/backend.js'
+import type { Finding } from './core/finding.js'
+import { findingKey, type TrackedFinding } from './core/finding-tracker.js'
+import type { GroupDimension } from './core/grouping.js'
+import type { IgnoreRule } from './core/ignore-rule.js'
+import { LeakMonitor } from './core/leak-monitor.js'
+import { redactSnapshot } from './core/redact-query.js'
+import { judgeRun, type RunLimits } from './core/run-judgement.js'
+import { describeScope, scopeMatcher, type SessionScope } from './core/session-scope.js'
+import { sortFindings } from './core/finding.js'
+import type { Snapshot } from './core/snapshot.js'
+import { DEFAULT_THRESHOLDS, type Thresholds } from './core/thresholds.js'
+import type { TimelineGap } from './core/timeline/timeline.js'
+import { sessionIdentity } from './core/timeline/session-identity.js'
+import { PgleakError } from './errors.js'
+import { exitStatusOf, WrappedCommand, type CommandExit } from './sources/command/wrapped-command.js'
+import { resolveConnectionTarget } from './sources/pg/connection-target.js'
+import type { SessionOptions } from './sources/pg/pgleak-session.js'
+import { pollSnapshots } from './sources/pg/poll-snapshots.js'
+
+export interface CheckOptions extends SessionOptions {
+  readonly dsn?: string
+  /** The command to wrap; without one, the database is judged as it is. */
+  readonly command?: readonly string[]
+  /** (Default: 500.) */
+  readonly intervalMillis?: number
+  /** How long to wait after the command for its connections to close. (Default: 5 000.) */
+  readonly settleMillis?: number
+  /** Which sessions are the run's. (Default: the DSN's database.) */
+  readonly scope?: SessionScope
+  readonly groupBy?: readonly GroupDimension[]
+  readonly ignore?: readonly IgnoreRule[]
+  readonly thresholds?: Thresholds
+  readonly limits?: RunLimits
+  readonly redact?: boolean
+  /** Aborting forwards SIGTERM to the command, then reports what was seen. */
+  readonly signal?: AbortSignal
+  /** Called once the command runs, e.g. to forward signals to it. */
+  readonly onCommandStart?: (command: WrappedCommand) => void
+  readonly onNotice?: (message: string) => void
+}
+
+export interface CommandReport {
+  readonly argv: readonly string[]
+  readonly exitCode: number | null
+  readonly signal: string | null
+  /** What a shell would report: the exit code, or 128 + the signal number. */
+  readonly status: number
+  readonly durationSeconds: number
+}
+
+export interface CheckResult {
+  readonly server: ServerInfo
+  readonly findings: readonly TrackedFinding[]
+  readonly window: { readonly fromMillis: number; readonly toMillis: number; readonly samples: number }
+  readonly scope: string
+  readonly command: CommandReport | null
+  readonly peakConnections: number
+  readonly gaps: readonly TimelineGap[]
+}
+
+function asTracked(findings: readonly Finding[], atMillis: number): TrackedFinding[] {
+  const at = new Date(atMillis).toISOString()
+  return findings.map((finding) => ({ ...finding, firstSeenAt: at, lastSeenAt: at, isActive: true }) as TrackedFinding)
+}
+
+/** The run's own verdicts replace what the monitor said of the same subject while it ran. */
+function mergeFindings(seenWhileRunning: readonly TrackedFinding[], ofTheRun: readonly TrackedFinding[]): TrackedFinding[] {
+  const byKey = new Map(seenWhileRunning.map((finding) => [findingKey(finding), finding]))
+  for (const finding of ofTheRun) byKey.set(findingKey(finding), finding)
+  return sortFindings([...byKey.values()]) as TrackedFinding[]
+}
+
+export async function check(options: CheckOptions = {}): Promise<CheckResult> {
+  const env = options.env ?? process.env
+  const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS
+  if (!options.command || options.command.length === 0) {
+    const report = await audit({ ...options, thresholds })
+    return {
+      server: report.server,
+      findings: asTracked(report.findings, report.sampledAtMillis),
+      window: { fromMillis: report.sampledAtMillis, toMillis: report.sampledAtMillis, samples: 1 },
+      scope: 'every session',
+      command: null,
+      peakConnections: report.connections.clientConnections,
+      gaps: [],
+    }
+  }
+
+  const target = resolveConnectionTarget(options.dsn, env)
+  const scope: SessionScope = options.scope ?? (target.database !== undefined ? { database: target.database } : {})
+  const inScope = scopeMatcher(scope)
+  const settleMillis = options.settleMillis ?? 5000
+  const controller = new AbortController()
+  const groupBy = options.groupBy ?? ['app']
+
+  let monitor: LeakMonitor | undefined
+  let server: ServerInfo | undefined
+  let command: WrappedCommand | undefined
+  let commandStartedAt = 0
+  let exit: CommandExit | undefined
+  let exitedAtWallMillis: number | undefined
+  let fromMillis: number | undefined
+  let toMillis: number | undefined
+  let baseline: Set<string> | undefined
+  let final: Snapshot | undefined
+  let peakConnections = 0
+  let peakAtMillis = 0
+  let sessionsAtStart: number | null = null
+  let sessionsAtEnd: number | null = null
+
+  const abort = (): void => {
+    command?.signal('SIGTERM')
+  }
+  options.signal?.addEventListener('abort', abort, { once: true })
+  try {
+    for await (const event of pollSnapshots(target, { ...options, intervalMillis: options.intervalMillis ?? 500, signal: controller.signal })) {
+      if (event.type === 'connected') {
+        server = serverInfo(event.settings, target.description)
+        if (monitor) monitor.updateSettings(event.settings)
+        else monitor = new LeakMonitor(event.settings, { groupBy, ignore: options.ignore ?? [], thresholds })
+        continue
+      }
+      if (event.type === 'gap') {
+        monitor?.markGap(event.fromMillis, event.toMillis, event.reason)
+        continue
+      }
+      if (event.type === 'disconnected') {
+        options.onNotice?.(`lost the connection (${event.error.message}); reconnecting`)
+        continue
+      }
+      if (event.type === 'skipped' || !monitor) continue
+
+      const raw = options.redact ? redactSnapshot(event.snapshot) : event.snapshot
+      const scoped: Snapshot = { ...raw, backends: raw.backends.filter(inScope) }
+      if (!baseline) {
+        baseline = new Set(scoped.backends.filter(isClientBackend).map(sessionIdentity))
+        fromMillis = scoped.sampledAtMillis
+        sessionsAtStart = raw.sessionsEstablished ?? null
+        commandStartedAt = Date.now()
+        command = await WrappedCommand.start(options.command, env)
+        options.onCommandStart?.(command)
+        void command.exited.then((result) => {
+          exit = result
+          exitedAtWallMillis = Date.now()
+        })
+      }
+      monitor.ingest(scoped)
+      final = scoped
+      const clients = scoped.backends.filter(isClientBackend).length
+      if (exit === undefined) {
+        toMillis = scoped.sampledAtMillis
+        sessionsAtEnd = raw.sessionsEstablished ?? null
+        if (clients > peakConnections) {
+          peakConnections = clients
+          peakAtMillis = scoped.sampledAtMillis
+        }
+        continue
+      }
+      // Settling: stop as soon as nothing the run opened is left, or when the time is up.
+      const leftover = scoped.backends.some((b) => isClientBackend(b) && !baseline!.has(sessionIdentity(b)))
+      if (!leftover || Date.now() - (exitedAtWallMillis ?? 0) >= settleMillis) controller.abort()
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', abort)
+  }
+  if (!monitor || !server || !final || !baseline || fromMillis === undefined || toMillis === undefined || !command) {
+    throw new PgleakError('CONNECTION_LOST', 'the check ended before it could take a baseline')
+  }
+  const finishedExit = exit ?? (await command.exited)
+  const settleSeconds = Math.round(Math.max(0, Date.now() - (exitedAtWallMillis ?? Date.now())) / 100) / 10
+  const runFindings = judgeRun(
+    { timeline: monitor.timeline, settings: monitor.settings, thresholds, ignore: options.ignore ?? [] },
+    {
+      fromMillis,
+      toMillis,
+      settleSeconds,
+      baseline,
+      final,
+      peakConnections,
+      peakAtMillis,
+      connectsDuringRun: sessionsAtStart !== null && sessionsAtEnd !== null ? sessionsAtEnd - sessionsAtStart : null,
+    },
+    options.limits ?? {},
+  )
+  const timeline = monitor.timeline
+  return {
+    server,
+    findings: mergeFindings(monitor.findings(), asTracked(runFindings, final.sampledAtMillis)),
+    window: { fromMillis, toMillis: final.sampledAtMillis, samples: timeline.samples },
+    scope: describeScope(scope),
+    command: {
+      argv: command.argv,
+      exitCode: finishedExit.exitCode,
+      signal: finishedExit.signal,
+      status: exitStatusOf(finishedExit),
+      durationSeconds: Math.round(((exitedAtWallMillis ?? Date.now()) - commandStartedAt) / 100) / 10,
+    },
+    peakConnections,
+    gaps: timeline.gaps,
+  }
+}

@@ -1,0 +1,158 @@
+// pgleak check wrapping real commands against a real server.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import { afterEach, describe, expect, it } from 'vitest'
+import { runCli } from '../support/run-cli.js'
+import { openIdleSessions } from '../support/sessions.js'
+import { useTestDatabase } from '../support/test-database.js'
+
+function script(name: string): string {
+  return fileURLToPath(new URL(`../fixtures/check-commands/${name}`, import.meta.url))
+}
+
+interface JsonFinding {
+  kind: string
+  severity: string
+  title: string
+  subject: { application: string | null }
+  evidence: Record<string, unknown>
+}
+
+describe('pgleak check -- command', () => {
+  const db = useTestDatabase()
+  const env = (): NodeJS.ProcessEnv => ({ DATABASE_URL: db().url() })
+  let workerPidFile: string | undefined
+
+  afterEach(async () => {
+    if (!workerPidFile) return
+    const pid = Number(await readFile(workerPidFile, 'utf8').catch(() => '0'))
+    if (pid > 0) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+    workerPidFile = undefined
+  })
+
+  it('fails a suite that opens a pool per test and never closes them, naming its application', async () => {
+    const result = await runCli(['check', '--json', '--', process.execPath, script('pool-per-test.mjs')], env())
+    expect(result.exitCode).toBe(1)
+    const document = JSON.parse(result.stdout.slice(result.stdout.indexOf('{\n')))
+    const failing = (document.findings as JsonFinding[]).filter((f) => f.severity !== 'info')
+    expect(failing.map((f) => f.kind)).toContain('connection-growth')
+    expect(failing.every((f) => f.subject.application === 'leaky-suite')).toBe(true)
+    expect(document.command).toMatchObject({ exitCode: 0, status: 0 })
+    expect(result.stderr).toMatch(/pgleak check FAILED/)
+    expect(result.stderr).toMatch(/leaky-suite piled up \d+ connections during the run/)
+    // The command's own output went through untouched.
+    expect(result.stdout).toContain('ok 15 - test 15')
+  })
+
+  it('passes the same suite when each test closes its pool', async () => {
+    const result = await runCli(['check', '--', process.execPath, script('pool-per-test.mjs'), '--close'], env())
+    expect(result.stderr).toMatch(/pgleak check passed/)
+    expect(result.exitCode).toBe(0)
+  })
+
+  it('fails a command that leaves a background process holding connections, and lists them', async () => {
+    workerPidFile = join(await mkdtemp(join(tmpdir(), 'pgleak-check-')), 'worker.pid')
+    const result = await runCli(['check', '--json', '--settle', '2s', '--', process.execPath, script('starts-background-worker.mjs')], {
+      ...env(),
+      PGLEAK_TEST_PID_FILE: workerPidFile,
+    })
+    expect(result.exitCode).toBe(1)
+    const document = JSON.parse(result.stdout.slice(result.stdout.indexOf('{\n')))
+    const leftover = (document.findings as JsonFinding[]).find((f) => f.kind === 'leftover-connections')
+    expect(leftover).toMatchObject({ severity: 'error', subject: { application: 'background-worker' }, evidence: { connections: 2 } })
+    const sessions = leftover!.evidence.sessions as { application: string; state: string; lastQuery: string }[]
+    expect(sessions).toEqual([
+      expect.objectContaining({ application: 'background-worker', state: 'idle', lastQuery: 'SELECT 1' }),
+      expect.objectContaining({ application: 'background-worker', state: 'idle', lastQuery: 'SELECT 1' }),
+    ])
+    expect(result.stderr).toMatch(/2 connections opened during the run are still open after it \(background-worker\)/)
+  })
+
+  it('fails a command that goes over --max-connections, with the peak', async () => {
+    const result = await runCli(['check', '--max-connections', '5', '--format', 'json', '--', process.execPath, script('many-connections.mjs'), '8'], env())
+    expect(result.exitCode).toBe(1)
+    const document = JSON.parse(result.stdout.slice(result.stdout.indexOf('{\n')))
+    const budget = (document.findings as JsonFinding[]).find((f) => f.kind === 'headroom')
+    expect(budget).toMatchObject({ severity: 'error', evidence: { scope: 'budget', connections: 8, limit: 5 } })
+    expect(document.peakConnections).toBe(8)
+  })
+
+  it("passes on the wrapped command's own exit code when it fails", async () => {
+    const result = await runCli(['check', '--', process.execPath, '-e', 'process.exit(7)'], env())
+    expect(result.exitCode).toBe(7)
+    expect(result.stderr).toMatch(/no leaks; the command failed/)
+    expect(result.stderr).toMatch(/→ exit 7 after/)
+  })
+
+  it('writes JUnit XML with a test case per check, the failing one marked', async () => {
+    const output = join(await mkdtemp(join(tmpdir(), 'pgleak-check-')), 'pgleak.xml')
+    const result = await runCli(['check', '--format', 'junit', '--output', output, '--', process.execPath, script('pool-per-test.mjs')], env())
+    expect(result.exitCode).toBe(1)
+    const xml = await readFile(output, 'utf8')
+    expect(XMLValidator.validate(xml)).toBe(true)
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml)
+    const cases = parsed.testsuites.testsuite.testcase as { name: string; failure?: { message: string } }[]
+    expect(cases.map((c) => c.name)).toEqual([
+      'leftover-connections',
+      'connection-growth',
+      'abandoned-connections',
+      'max-connections',
+      'headroom',
+      'idle-in-transaction',
+      'churn',
+      'config',
+      'command',
+    ])
+    expect(cases.filter((c) => c.failure).map((c) => c.name)).toEqual(['connection-growth'])
+    expect(cases.find((c) => c.name === 'connection-growth')?.failure?.message).toMatch(/leaky-suite piled up/)
+  })
+
+  it('under GitHub Actions prints ::error annotations and appends a job summary', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-check-'))
+    const summary = join(dir, 'summary.md')
+    await writeFile(join(dir, 'pgleak.config.json'), JSON.stringify({ settle: '1s' }))
+    const result = await runCli(['check', '--', process.execPath, script('pool-per-test.mjs')], { ...env(), GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary }, dir)
+    expect(result.exitCode).toBe(1)
+    const annotation = result.stdout.split('\n').find((line) => line.startsWith('::error '))
+    expect(annotation).toMatch(/^::error file=pgleak\.config\.json,title=pgleak connection-growth%3A leaky-suite piled up \d+ connections during the run \(\+[\d.]+\/min\) and never gave them back::\+[\d.]+\/min since /)
+    expect(annotation).toContain('%0A')
+    expect(await readFile(summary, 'utf8')).toMatch(/^## pgleak check: ❌ connection leaks found/)
+  })
+})
+
+describe('pgleak check without a command', () => {
+  const db = useTestDatabase()
+
+  it('judges the database as it is against the thresholds', async () => {
+    await openIdleSessions(db(), 3, { application: 'web' })
+    const healthy = await runCli(['check', '--dsn', db().url()])
+    expect(healthy.exitCode).toBe(0)
+    const strict = await runCli(['check', '--dsn', db().url(), '--max-usage', '2%', '--json'])
+    expect(strict.exitCode).toBe(1)
+    expect(JSON.parse(strict.stdout).findings[0]).toMatchObject({ kind: 'headroom', severity: 'error', evidence: { connections: 3 } })
+  })
+})
+
+describe('pgleak check configuration', () => {
+  it('reads thresholds from package.json, and names an unknown key as a usage error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-config-'))
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'app', pgleak: { maxIdleInTransation: '60s' } }))
+    const unknown = await runCli(['check', '--dsn', 'postgres://nobody@127.0.0.1:1/x'], {}, dir)
+    expect(unknown.exitCode).toBe(2)
+    expect(unknown.stderr).toMatch(/^pgleak: package\.json: unknown key "maxIdleInTransation" \(did you mean "maxIdleInTransaction"\?\)/)
+
+    await writeFile(join(dir, 'pgleak.config.json'), JSON.stringify({ maxUsage: 'lots' }))
+    const bad = await runCli(['check', '--dsn', 'postgres://nobody@127.0.0.1:1/x'], {}, dir)
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toMatch(/^pgleak: pgleak\.config\.json: "maxUsage": 'lots' is not a percentage/)
+  })
+})
