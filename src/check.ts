@@ -3,19 +3,17 @@
 // it ends, and judges the run; without one, it judges the database as it is.
 // The library entry point behind `pgleak check`.
 import { audit } from './audit.js'
-import { serverInfo, type ServerInfo } from './core/audit-report.js'
+import { serverInfo, type ReportOptions, type ServerInfo } from './core/audit-report.js'
 import { isClientBackend } from './core/backend.js'
 import type { Finding } from './core/finding.js'
 import { findingKey, type TrackedFinding } from './core/finding-tracker.js'
-import type { GroupDimension } from './core/grouping.js'
-import type { IgnoreRule } from './core/ignore-rule.js'
 import { LeakMonitor } from './core/leak-monitor.js'
 import { redactSnapshot } from './core/redact-query.js'
 import { judgeRun, type RunLimits } from './core/run-judgement.js'
 import { describeScope, scopeMatcher, type SessionScope } from './core/session-scope.js'
 import { sortFindings } from './core/finding.js'
 import type { Snapshot } from './core/snapshot.js'
-import { DEFAULT_THRESHOLDS, type Thresholds } from './core/thresholds.js'
+import { DEFAULT_THRESHOLDS } from './core/thresholds.js'
 import type { TimelineGap } from './core/timeline/timeline.js'
 import { sessionIdentity } from './core/timeline/session-identity.js'
 import { PgleakError } from './errors.js'
@@ -24,7 +22,7 @@ import { resolveConnectionTarget } from './sources/pg/connection-target.js'
 import type { SessionOptions } from './sources/pg/pgleak-session.js'
 import { pollSnapshots } from './sources/pg/poll-snapshots.js'
 
-export interface CheckOptions extends SessionOptions {
+export interface CheckOptions extends SessionOptions, Partial<ReportOptions> {
   readonly dsn?: string
   /** The command to wrap; without one, the database is judged as it is. */
   readonly command?: readonly string[]
@@ -34,11 +32,7 @@ export interface CheckOptions extends SessionOptions {
   readonly settleMillis?: number
   /** Which sessions are the run's. (Default: the DSN's database.) */
   readonly scope?: SessionScope
-  readonly groupBy?: readonly GroupDimension[]
-  readonly ignore?: readonly IgnoreRule[]
-  readonly thresholds?: Thresholds
   readonly limits?: RunLimits
-  readonly redact?: boolean
   /** Aborting forwards SIGTERM to the command, then reports what was seen. */
   readonly signal?: AbortSignal
   /** Called once the command runs, e.g. to forward signals to it. */

@@ -1,14 +1,12 @@
 // `watch`: polls a live database every interval into the leak monitor, and
 // reports each sample, each finding as it opens and resolves, and each lost
 // and regained connection. The library entry point behind `pgleak watch`.
-import { serverInfo, type ServerInfo } from './core/audit-report.js'
+import { serverInfo, type ReportOptions, type ServerInfo } from './core/audit-report.js'
 import type { TrackedFinding } from './core/finding-tracker.js'
-import type { GroupDimension } from './core/grouping.js'
-import type { IgnoreRule } from './core/ignore-rule.js'
 import { LeakMonitor, type MonitorUpdate } from './core/leak-monitor.js'
 import { redactSnapshot } from './core/redact-query.js'
 import type { Snapshot } from './core/snapshot.js'
-import { DEFAULT_THRESHOLDS, type Thresholds } from './core/thresholds.js'
+import { DEFAULT_THRESHOLDS } from './core/thresholds.js'
 import type { TimelineGap } from './core/timeline/timeline.js'
 import { resolveConnectionTarget } from './sources/pg/connection-target.js'
 import type { SessionOptions } from './sources/pg/pgleak-session.js'
@@ -17,16 +15,12 @@ import { RECORDING_FORMAT, RECORDING_VERSION, BACKEND_COLUMNS, snapshotEvent } f
 import { RecordingWriter } from './sources/recording/recording-writer.js'
 import { PGLEAK_VERSION } from './version.js'
 
-export interface WatchOptions extends SessionOptions {
+export interface WatchOptions extends SessionOptions, Partial<ReportOptions> {
   readonly dsn?: string
   /** (Default: 1 000.) */
   readonly intervalMillis?: number
   /** Stop after this long; otherwise run until `signal` aborts. */
   readonly durationMillis?: number
-  readonly groupBy?: readonly GroupDimension[]
-  readonly ignore?: readonly IgnoreRule[]
-  readonly thresholds?: Thresholds
-  readonly redact?: boolean
   /** Append every snapshot to this NDJSON file. */
   readonly recordPath?: string
   readonly signal?: AbortSignal
