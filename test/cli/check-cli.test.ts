@@ -1,11 +1,12 @@
 // pgleak check wrapping real commands against a real server.
+import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { afterEach, describe, expect, it } from 'vitest'
-import { runCli } from '../support/run-cli.js'
+import { BIN, runCli, waitFor } from '../support/run-cli.js'
 import { openIdleSessions } from '../support/sessions.js'
 import { useTestDatabase } from '../support/test-database.js'
 
@@ -91,6 +92,23 @@ describe('pgleak check -- command', () => {
     expect(result.exitCode).toBe(7)
     expect(result.stderr).toMatch(/no leaks; the command failed/)
     expect(result.stderr).toMatch(/→ exit 7 after/)
+  })
+
+  it('forwards SIGINT to the command, then reports, exiting as a shell would for the signal', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-check-'))
+    const marker = join(dir, 'started')
+    const child = spawn(
+      process.execPath,
+      [BIN, 'check', '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); setInterval(() => {}, 1000)`],
+      { env: { PATH: process.env.PATH, NO_COLOR: '1', DATABASE_URL: db().url() }, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    await waitFor(async () => (await readFile(marker, 'utf8').catch(() => '')) === 'x')
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    expect(stderr).toMatch(/→ killed by SIGINT after/)
   })
 
   it('writes JUnit XML with a test case per check, the failing one marked', async () => {
