@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 
 describe('the pgleak package', () => {
-  it('exports audit and the contract types from its main entry', async () => {
+  it('exports the commands and the contract kinds (the contract\'s, then the added ones) from its main entry', async () => {
     const pgleak = await import('pgleak')
     expect(typeof pgleak.audit).toBe('function')
     expect(pgleak.FINDING_KINDS).toEqual([
@@ -15,6 +15,8 @@ describe('the pgleak package', () => {
       'pool-exhaustion',
       'multiple-pools',
       'config',
+      'leftover-connections',
     ])
+    for (const name of ['watch', 'check', 'analyzeRecording', 'LeakMonitor', 'runTimelineDetectors']) expect(pgleak).toHaveProperty(name)
   })
 })
