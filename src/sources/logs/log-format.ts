@@ -1,0 +1,27 @@
+// A log format: how to recognise it from a file's first lines, and how to
+// turn each line into pool events. Parsers keep whatever state they need
+// across lines (a pid's application name in a server log, a traceback that
+// continues a warning) in the object `create()` returns, and must give the
+// same events however the file is cut into lines... which it always is: the
+// splitter hands them whole lines, in order, without line terminators.
+import type { PoolEvent } from '../../core/pool-event.js'
+
+export interface LineParser {
+  /**
+   * Events from one line (none for lines that say nothing about pools).
+   * Return `undefined` for a line this format cannot read at all: it is
+   * counted as skipped. `lineNumber` is 1-based.
+   */
+  parseLine(line: string, lineNumber: number): readonly PoolEvent[] | undefined
+  /** Events held back waiting for a continuation line, at the end of the file. */
+  finish?(): readonly PoolEvent[]
+}
+
+export interface LogFormat {
+  /** The name `--format` takes. */
+  readonly name: string
+  readonly description: string
+  /** How sure this format is about the first lines of a file, 0 (not it) to 1 (certainly it). */
+  sniff(firstLines: readonly string[]): number
+  create(): LineParser
+}
