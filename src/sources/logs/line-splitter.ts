@@ -1,0 +1,87 @@
+// Bytes in, whole lines out, however the input is cut into chunks: the same
+// file fed at once, line by line or in arbitrary pieces gives the same lines.
+// Splits on LF with Buffer#indexOf (no decoding until a line is whole), drops
+// a trailing CR, and counts rather than passes on lines no parser should see:
+// longer than the limit, or with NUL bytes (a binary file). Each line is
+// decoded on its own, so no line is a slice of a bigger string that a parser
+// might keep alive.
+import type { SkippedLineCount } from '../../core/pool-event.js'
+
+export const MAX_LINE_BYTES = 64 * 1024
+const LF = 0x0a
+const CR = 0x0d
+const NUL = 0x00
+
+export type LineHandler = (line: string, lineNumber: number) => void
+
+export class LineSplitter {
+  readonly skipped: SkippedLineCount
+  #pending: Buffer | undefined
+  #isSkippingOverLong = false
+  #lineNumber = 0
+  /** Where the next NUL byte is in the buffer being split (-1: none): one scan per buffer, not one per line. */
+  #nextNul = -1
+
+  constructor(skipped: SkippedLineCount) {
+    this.skipped = skipped
+  }
+
+  get lineCount(): number {
+    return this.#lineNumber
+  }
+
+  push(chunk: Buffer, onLine: LineHandler): void {
+    let data = chunk
+    if (this.#pending) {
+      data = Buffer.concat([this.#pending, chunk])
+      this.#pending = undefined
+    }
+    let start = 0
+    this.#nextNul = data.indexOf(NUL)
+    for (;;) {
+      const end = data.indexOf(LF, start)
+      if (end === -1) break
+      this.#emit(data, start, end, onLine)
+      start = end + 1
+    }
+    if (start >= data.length) return
+    if (this.#isSkippingOverLong || data.length - start > MAX_LINE_BYTES) {
+      // Keep nothing of a line already too long; drop bytes until its end.
+      if (!this.#isSkippingOverLong) this.#countSkipped(this.#lineNumber + 1, 'overLong')
+      this.#isSkippingOverLong = true
+      return
+    }
+    // Copy: holding a view would pin the whole chunk until the line ends.
+    this.#pending = Buffer.from(data.subarray(start))
+  }
+
+  /** The last line when the input does not end with a newline. */
+  end(onLine: LineHandler): void {
+    if (this.#pending && this.#pending.length > 0) {
+      this.#nextNul = this.#pending.indexOf(NUL)
+      this.#emit(this.#pending, 0, this.#pending.length, onLine)
+    }
+    this.#pending = undefined
+    this.#isSkippingOverLong = false
+  }
+
+  #emit(data: Buffer, start: number, end: number, onLine: LineHandler): void {
+    const lineNumber = ++this.#lineNumber
+    if (this.#isSkippingOverLong) {
+      this.#isSkippingOverLong = false
+      return
+    }
+    if (end - start > MAX_LINE_BYTES) return this.#countSkipped(lineNumber, 'overLong')
+    let stop = end
+    if (stop > start && data[stop - 1] === CR) stop--
+    if (this.#nextNul !== -1 && this.#nextNul < start) this.#nextNul = data.indexOf(NUL, start)
+    if (this.#nextNul !== -1 && this.#nextNul < stop) return this.#countSkipped(lineNumber, 'binary')
+    onLine(data.toString('utf8', start, stop), lineNumber)
+  }
+
+  #countSkipped(lineNumber: number, why: 'overLong' | 'binary'): void {
+    this.skipped[why]++
+    this.skipped.count++
+    if (this.skipped.firstLineNumbers.length < 5) this.skipped.firstLineNumbers.push(lineNumber)
+  }
+}
