@@ -24,4 +24,9 @@ export interface LogFormat {
   /** How sure this format is about the first lines of a file, 0 (not it) to 1 (certainly it). */
   sniff(firstLines: readonly string[]): number
   create(): LineParser
+  /**
+   * The format reports pool-exhaustion texts itself (the server's own FATALs, HikariCP's timeout): the
+   * reader then leaves its catch-all matcher out, which saves time and double counts.
+   */
+  readonly readsExhaustionTexts?: boolean
 }

@@ -1,0 +1,146 @@
+// The server writes times in log_timezone, as `2024-05-01 12:00:00.123 UTC`
+// (%m, csvlog, jsonlog), `2024-05-01 12:00:00 CET` (%t) or epoch seconds
+// (%n). The zone is tzdata's abbreviation for the moment, or a numeric
+// offset (`-03`, `+0545`) where tzdata has no letters for it.
+
+/** Minutes east of UTC for abbreviations that mean one offset wherever they are printed. */
+const ZONE_OFFSET_MINUTES: ReadonlyMap<string, number> = new Map([
+  ['UTC', 0],
+  ['UCT', 0],
+  ['GMT', 0],
+  ['Z', 0],
+  ['WET', 0],
+  ['WEST', 60],
+  ['BST', 60],
+  ['CET', 60],
+  ['CEST', 120],
+  ['MET', 60],
+  ['MEST', 120],
+  ['EET', 120],
+  ['EEST', 180],
+  ['MSK', 180],
+  ['SAST', 120],
+  ['PKT', 300],
+  ['WIB', 420],
+  ['HKT', 480],
+  ['AWST', 480],
+  ['JST', 540],
+  ['KST', 540],
+  ['ACST', 570],
+  ['ACDT', 630],
+  ['AEST', 600],
+  ['AEDT', 660],
+  ['NZST', 720],
+  ['NZDT', 780],
+  ['HST', -600],
+  ['AKST', -540],
+  ['AKDT', -480],
+  ['PST', -480],
+  ['PDT', -420],
+  ['MST', -420],
+  ['MDT', -360],
+  ['EST', -300],
+  ['EDT', -240],
+  ['AST', -240],
+  ['ADT', -180],
+  ['NST', -210],
+  ['NDT', -150],
+])
+
+const NUMERIC_ZONE = /^([+-])(\d{2}):?(\d{2})?$/
+
+/**
+ * Minutes east of UTC for a zone as the server prints it. Abbreviations that
+ * mean different offsets in different places (CST: Chicago or Shanghai; IST:
+ * India, Ireland or Israel) and any the table does not know are read as UTC:
+ * times stay ordered within the log, but may be off by the zone's offset.
+ */
+export function zoneOffsetMinutes(zone: string): number {
+  const known = ZONE_OFFSET_MINUTES.get(zone)
+  if (known !== undefined) return known
+  const numeric = NUMERIC_ZONE.exec(zone)
+  if (!numeric) return 0
+  const minutes = Number(numeric[2]) * 60 + Number(numeric[3] ?? 0)
+  return numeric[1] === '-' ? -minutes : minutes
+}
+
+const DATE_TIME = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/
+const EPOCH = /(?:^|[^\d.])(\d{9,11})\.(\d{3})(?![\d.])/
+
+/** The number written by `count` digits at `at`, or -1. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0
+  for (let i = at; i < at + count; i++) {
+    const digit = text.charCodeAt(i) - 48
+    if (!(digit >= 0 && digit <= 9)) return -1
+    value = value * 10 + digit
+  }
+  return value
+}
+
+function isZoneCharacter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 45 || code === 58
+}
+
+/**
+ * Reads server times. Every line of a busy log carries one, so the last
+ * day and zone seen are kept rather than worked out again.
+ */
+export class ServerTimeReader {
+  #dayKey = -1
+  #dayMillis = 0
+  #zone = ''
+  #zoneMillis = 0
+
+  /** Epoch milliseconds from the first server timestamp in `text`, or null if it has none. */
+  read(text: string): number | null {
+    let at = 0
+    if (!(text.charCodeAt(4) === 45 && text.charCodeAt(10) === 32)) {
+      const found = DATE_TIME.exec(text)
+      if (!found) {
+        const epoch = EPOCH.exec(text)
+        return epoch ? Number(epoch[1]) * 1000 + Number(epoch[2]) : null
+      }
+      at = found.index
+    }
+    const year = digitsAt(text, at, 4)
+    const month = digitsAt(text, at + 5, 2)
+    const day = digitsAt(text, at + 8, 2)
+    const hour = digitsAt(text, at + 11, 2)
+    const minute = digitsAt(text, at + 14, 2)
+    const second = digitsAt(text, at + 17, 2)
+    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return null
+    let position = at + 19
+    let millis = 0
+    if (text.charCodeAt(position) === 46 /* . */) {
+      let scale = 100
+      for (position++; ; position++) {
+        const digit = text.charCodeAt(position) - 48
+        if (!(digit >= 0 && digit <= 9)) break
+        millis += digit * scale
+        scale /= 10
+      }
+      millis = Math.floor(millis)
+    }
+    const dayKey = (year * 100 + month) * 100 + day
+    if (dayKey !== this.#dayKey) {
+      this.#dayKey = dayKey
+      this.#dayMillis = Date.UTC(year, month - 1, day)
+    }
+    let offsetMillis = 0
+    if (text.charCodeAt(position) === 32) {
+      const zoneStart = position + 1
+      let zoneEnd = zoneStart
+      while (zoneEnd < text.length && isZoneCharacter(text.charCodeAt(zoneEnd))) zoneEnd++
+      if (zoneEnd > zoneStart) {
+        if (zoneEnd - zoneStart !== this.#zone.length || !text.startsWith(this.#zone, zoneStart)) {
+          // A copy: the reader outlives the line.
+          this.#zone = (' ' + text.slice(zoneStart, zoneEnd)).slice(1)
+          this.#zoneMillis = zoneOffsetMinutes(this.#zone) * 60_000
+        }
+        offsetMillis = this.#zoneMillis
+      }
+    }
+    return this.#dayMillis + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offsetMillis
+  }
+}
