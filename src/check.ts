@@ -21,6 +21,7 @@ import { exitStatusOf, WrappedCommand, type CommandExit } from './sources/comman
 import { resolveConnectionTarget } from './sources/pg/connection-target.js'
 import type { SessionOptions } from './sources/pg/pgleak-session.js'
 import { pollSnapshots } from './sources/pg/poll-snapshots.js'
+import { PoolLogFollower } from './sources/logs/follow-pool-log.js'
 
 export interface CheckOptions extends SessionOptions, Partial<ReportOptions> {
   readonly dsn?: string
@@ -33,6 +34,9 @@ export interface CheckOptions extends SessionOptions, Partial<ReportOptions> {
   /** Which sessions are the run's. (Default: the DSN's database.) */
   readonly scope?: SessionScope
   readonly limits?: RunLimits
+  /** Follow this pool log while the command runs, and judge it with the run. */
+  readonly poolLogPath?: string
+  readonly poolLogFormat?: string
   /** Aborting forwards SIGTERM to the command, then reports what was seen. */
   readonly signal?: AbortSignal
   /** Called once the command runs, e.g. to forward signals to it. */
@@ -93,6 +97,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const settleMillis = options.settleMillis ?? 5000
   const controller = new AbortController()
   const groupBy = options.groupBy ?? ['app']
+  const poolLog = options.poolLogPath !== undefined ? new PoolLogFollower(options.poolLogPath, options.poolLogFormat) : undefined
 
   let monitor: LeakMonitor | undefined
   let server: ServerInfo | undefined
@@ -118,7 +123,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       if (event.type === 'connected') {
         server = serverInfo(event.settings, target.description)
         if (monitor) monitor.updateSettings(event.settings)
-        else monitor = new LeakMonitor(event.settings, { groupBy, ignore: options.ignore ?? [], thresholds })
+        else monitor = new LeakMonitor(event.settings, { groupBy, ignore: options.ignore ?? [], thresholds, hasPoolLog: poolLog !== undefined })
         continue
       }
       if (event.type === 'gap') {
@@ -145,7 +150,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
           exitedAtWallMillis = Date.now()
         })
       }
-      monitor.ingest(scoped)
+      if (poolLog) monitor.ingestPoolEvents(poolLog.poll())
+      monitor.ingest(scoped, Date.now())
       final = scoped
       const clients = scoped.backends.filter(isClientBackend).length
       if (exit === undefined) {

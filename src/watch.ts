@@ -13,6 +13,7 @@ import type { SessionOptions } from './sources/pg/pgleak-session.js'
 import { pollSnapshots } from './sources/pg/poll-snapshots.js'
 import { RECORDING_FORMAT, RECORDING_VERSION, BACKEND_COLUMNS, snapshotEvent } from './sources/recording/recording-format.js'
 import { RecordingWriter } from './sources/recording/recording-writer.js'
+import { PoolLogFollower } from './sources/logs/follow-pool-log.js'
 import { PGLEAK_VERSION } from './version.js'
 
 export interface WatchOptions extends SessionOptions, Partial<ReportOptions> {
@@ -23,6 +24,10 @@ export interface WatchOptions extends SessionOptions, Partial<ReportOptions> {
   readonly durationMillis?: number
   /** Append every snapshot to this NDJSON file. */
   readonly recordPath?: string
+  /** Follow this pool log as it grows and join its checkouts to the server's sessions. */
+  readonly poolLogPath?: string
+  /** Its format, when it should not be detected. */
+  readonly poolLogFormat?: string
   readonly signal?: AbortSignal
   readonly onEvent?: (event: WatchEvent) => void
 }
@@ -54,6 +59,7 @@ export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
   if (options.signal?.aborted) stop()
   const timer = options.durationMillis !== undefined ? setTimeout(stop, options.durationMillis) : undefined
   const recording = options.recordPath ? RecordingWriter.open(options.recordPath) : undefined
+  const poolLog = options.poolLogPath !== undefined ? new PoolLogFollower(options.poolLogPath, options.poolLogFormat) : undefined
 
   let monitor: LeakMonitor | undefined
   let server: ServerInfo | undefined
@@ -63,7 +69,12 @@ export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
         case 'connected': {
           server = serverInfo(event.settings, target.description)
           if (!monitor) {
-            monitor = new LeakMonitor(event.settings, { groupBy, ignore: options.ignore ?? [], thresholds: options.thresholds ?? DEFAULT_THRESHOLDS })
+            monitor = new LeakMonitor(event.settings, {
+              groupBy,
+              ignore: options.ignore ?? [],
+              thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
+              hasPoolLog: poolLog !== undefined,
+            })
             recording?.write({
               type: RECORDING_FORMAT,
               version: RECORDING_VERSION,
@@ -87,7 +98,9 @@ export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
           if (!monitor) break
           const snapshot = options.redact ? redactSnapshot(event.snapshot) : event.snapshot
           recording?.write(snapshotEvent(snapshot))
-          const update = monitor.ingest(snapshot)
+          if (poolLog) monitor.ingestPoolEvents(poolLog.poll())
+          // Pool events carry the application's clock, which is this machine's when watching live.
+          const update = monitor.ingest(snapshot, Date.now())
           options.onEvent?.({ type: 'sample', snapshot, update, monitor, queryMillis: event.queryMillis })
           break
         }

@@ -25,6 +25,9 @@ const CHECKS: readonly CheckDefinition[] = [
   { name: 'headroom', description: 'connections stay clear of the usable slots and connection limits', covers: (f) => f.kind === 'headroom' && f.evidence.scope !== 'budget' },
   { name: 'idle-in-transaction', description: 'no session idles in a transaction past the threshold', covers: (f) => f.kind === 'idle-in-transaction' },
   { name: 'churn', description: 'connections are pooled, not opened per request', covers: (f) => f.kind === 'churn' },
+  { name: 'pool-imbalance', description: 'every checkout is checked back in (with --pool-log)', covers: (f) => f.kind === 'pool-imbalance' },
+  { name: 'pool-exhaustion', description: 'no pool timeout or "too many clients" (with --pool-log)', covers: (f) => f.kind === 'pool-exhaustion' },
+  { name: 'multiple-pools', description: 'no more pools than the application should have (with --pool-log)', covers: (f) => f.kind === 'multiple-pools' },
   { name: 'config', description: 'server settings bound leaks', covers: (f) => f.kind === 'config' },
 ]
 

@@ -133,6 +133,60 @@ export interface LeftoverConnectionsEvidence {
   readonly sessions: readonly LeftoverSession[]
 }
 
+export interface UnreturnedCheckout {
+  readonly connection: string
+  /** The server session behind it (pg_stat_activity.pid), when the log tells it. */
+  readonly backendPid: number | null
+  readonly since: string | null
+  readonly heldSeconds: number | null
+  /** Where in the log it was checked out. */
+  readonly line: number
+  /** The code that checked it out, innermost frame first, when the log has stacks. */
+  readonly stack: readonly string[] | null
+  readonly thread: string | null
+  /** What the server says of that session now, when pgleak watches it live. */
+  readonly backend: { readonly state: string | null; readonly stateSeconds: number | null; readonly lastQuery: string | null } | null
+}
+
+export interface PoolImbalanceEvidence {
+  readonly pool: string
+  readonly library: string
+  readonly unreturnedCount: number
+  readonly unreturned: readonly UnreturnedCheckout[]
+  readonly checkouts: number
+  readonly checkins: number
+  readonly medianHoldSeconds: number | null
+  /** Checkouts that came back, but after far longer than the rest. */
+  readonly longHolds: readonly { readonly connection: string; readonly heldSeconds: number; readonly line: number; readonly stack: readonly string[] | null }[]
+}
+
+export interface PoolExhaustionEvidence {
+  readonly pool: string | null
+  readonly library: string
+  readonly timeouts: number
+  readonly tooManyClients: number
+  readonly first: string | null
+  readonly last: string | null
+  readonly firstLine: number
+  readonly poolSize: number | null
+  readonly maxOverflow: number | null
+  readonly timeoutSeconds: number | null
+  readonly text: string | null
+}
+
+export interface MultiplePoolsEvidence {
+  readonly library: string
+  /** Pools seen, where the log names them apart. */
+  readonly pools: number
+  readonly connectionsCreated: number
+  readonly connectionsClosed: number
+  readonly stillOpen: number
+  /** Connections created while the pool had idle ones it would have reused. */
+  readonly createdWhileIdle: number
+  readonly checkouts: number
+  readonly checkins: number
+}
+
 interface FindingOf<K extends FindingKind, E> {
   readonly kind: K
   readonly severity: Severity
@@ -150,6 +204,9 @@ export type ConnectionGrowthFinding = FindingOf<'connection-growth', ConnectionG
 export type ChurnFinding = FindingOf<'churn', ChurnEvidence>
 export type AbandonedConnectionsFinding = FindingOf<'abandoned-connections', AbandonedConnectionsEvidence>
 export type LeftoverConnectionsFinding = FindingOf<'leftover-connections', LeftoverConnectionsEvidence>
+export type PoolImbalanceFinding = FindingOf<'pool-imbalance', PoolImbalanceEvidence>
+export type PoolExhaustionFinding = FindingOf<'pool-exhaustion', PoolExhaustionEvidence>
+export type MultiplePoolsFinding = FindingOf<'multiple-pools', MultiplePoolsEvidence>
 
 export type Finding =
   | HeadroomFinding
@@ -159,6 +216,9 @@ export type Finding =
   | ChurnFinding
   | AbandonedConnectionsFinding
   | LeftoverConnectionsFinding
+  | PoolImbalanceFinding
+  | PoolExhaustionFinding
+  | MultiplePoolsFinding
 
 /** Worst first; then in the contract's order of kinds; then by title, so output is stable. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {

@@ -3,6 +3,9 @@
 // it a recording, `check` feeds it while a command runs: the same snapshots
 // give the same findings whichever way they come.
 import { runTimelineDetectors } from './detectors/index.js'
+import { runPoolDetectors } from './detectors/pool/index.js'
+import type { PoolEvent } from './pool-event.js'
+import { PoolLedger } from './pool-ledger.js'
 import type { Finding } from './finding.js'
 import { FindingTracker, type TrackedFinding, type TrackerUpdate } from './finding-tracker.js'
 import type { GroupDimension } from './grouping.js'
@@ -16,6 +19,8 @@ export interface LeakMonitorOptions {
   readonly ignore: readonly IgnoreRule[]
   readonly thresholds: Thresholds
   readonly seriesLimits?: TimelineOptions['seriesLimits']
+  /** Also judge pool events (watch --pool-log), joined to the server's sessions by pid. */
+  readonly hasPoolLog?: boolean
 }
 
 export interface MonitorUpdate extends TrackerUpdate {
@@ -25,6 +30,8 @@ export interface MonitorUpdate extends TrackerUpdate {
 
 export class LeakMonitor {
   readonly timeline: Timeline
+  /** The pool log's ledger, when one is followed. */
+  readonly poolLedger: PoolLedger | undefined
   readonly #tracker = new FindingTracker()
   readonly #options: LeakMonitorOptions
   #settings: ServerSettings
@@ -32,6 +39,7 @@ export class LeakMonitor {
   constructor(settings: ServerSettings, options: LeakMonitorOptions) {
     this.#settings = settings
     this.#options = options
+    this.poolLedger = options.hasPoolLog ? new PoolLedger() : undefined
     this.timeline = new Timeline({
       groupBy: options.groupBy,
       ignore: options.ignore,
@@ -48,16 +56,26 @@ export class LeakMonitor {
     this.#settings = settings
   }
 
-  ingest(snapshot: Snapshot): MonitorUpdate {
+  ingestPoolEvents(events: readonly PoolEvent[]): void {
+    if (!this.poolLedger) return
+    for (const event of events) this.poolLedger.ingest(event)
+  }
+
+  /** `poolNowMillis`: the time pool checkouts are measured against (the application's clock, live). */
+  ingest(snapshot: Snapshot, poolNowMillis?: number): MonitorUpdate {
     const before = this.timeline.samples
     this.timeline.ingest(snapshot)
     if (this.timeline.samples === before) return { current: [], opened: [], resolved: [] }
-    const current = runTimelineDetectors({
+    let current = runTimelineDetectors({
       timeline: this.timeline,
       settings: this.#settings,
       thresholds: this.#options.thresholds,
       ignore: this.#options.ignore,
     })
+    if (this.poolLedger) {
+      const fromPools = runPoolDetectors({ ledger: this.poolLedger, thresholds: this.#options.thresholds, nowMillis: poolNowMillis ?? snapshot.sampledAtMillis, snapshot })
+      current = joinPoolFindings(current, fromPools)
+    }
     return { current, ...this.#tracker.update(current, snapshot.sampledAtMillis) }
   }
 
@@ -73,4 +91,15 @@ export class LeakMonitor {
   findings(): TrackedFinding[] {
     return this.#tracker.all()
   }
+}
+
+/**
+ * A checkout that never came back and the server session behind it are one
+ * problem: the pool-imbalance finding names both the code that checked it out
+ * and the session, so the session's own idle-in-transaction finding goes.
+ */
+export function joinPoolFindings(fromServer: readonly Finding[], fromPools: readonly Finding[]): Finding[] {
+  const covered = new Set<number>()
+  for (const finding of fromPools) if (finding.kind === 'pool-imbalance') for (const pid of finding.pids) covered.add(pid)
+  return [...fromServer.filter((f) => f.kind !== 'idle-in-transaction' || !f.pids.some((pid) => covered.has(pid))), ...fromPools]
 }

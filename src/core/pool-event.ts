@@ -86,3 +86,15 @@ export interface SkippedLineCount {
 export function noSkippedLines(): SkippedLineCount {
   return { count: 0, firstLineNumbers: [], overLong: 0, binary: 0 }
 }
+
+/** Counts a skipped line, keeping the first few line numbers in order whichever way they come. */
+export function noteSkippedLine(skipped: SkippedLineCount, lineNumber: number, why?: 'overLong' | 'binary'): void {
+  skipped.count++
+  if (why) skipped[why]++
+  const lines = skipped.firstLineNumbers
+  if (lines.length < 5 || lineNumber < lines[lines.length - 1]!) {
+    lines.push(lineNumber)
+    lines.sort((a, b) => a - b)
+    if (lines.length > 5) lines.pop()
+  }
+}

@@ -14,6 +14,10 @@ export interface Thresholds {
   readonly abandonedAfterSeconds: number
   /** Connections a group's floor must rise by before it is `connection-growth`. (Default: 3.) */
   readonly growthMinConnections: number
+  /** Seconds a checkout may stay out before a pool log counts it as not returned. (Default: 5.) */
+  readonly unreturnedAfterSeconds: number
+  /** Seconds a returned checkout must have been held to count as a long hold. (Default: 10.) */
+  readonly longHoldSeconds: number
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
@@ -24,4 +28,6 @@ export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
   shortLifeSeconds: 2,
   abandonedAfterSeconds: 60,
   growthMinConnections: 3,
+  unreturnedAfterSeconds: 5,
+  longHoldSeconds: 10,
 })

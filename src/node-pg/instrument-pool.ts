@@ -3,13 +3,13 @@
 // timeout) with a stable client id, the backend pid, the pool's counters and
 // the code that checked the client out. Cheap enough to leave on in tests:
 // one synchronous line per event and a short stack at checkout.
+import type { EventEmitter } from 'node:events'
 import { closeSync, openSync, writeSync } from 'node:fs'
 
 /** The slice of pg.Pool this needs (node-postgres itself is not a dependency of it). */
 export interface InstrumentablePool {
-  on(event: 'connect' | 'remove', listener: (client: InstrumentableClient) => void): unknown
-  on(event: 'release', listener: (error: unknown, client: InstrumentableClient) => void): unknown
-  off?(event: string, listener: (...args: never[]) => void): unknown
+  // Loose on purpose: pg.Pool's own typing of on() is generic over the event name.
+  on(event: 'connect' | 'release' | 'remove', listener: (...args: never[]) => void): unknown
   connect(...args: unknown[]): unknown
   readonly totalCount: number
   readonly idleCount: number
@@ -111,15 +111,17 @@ export function instrumentPool(pool: InstrumentablePool, options: InstrumentPool
   const onConnect = (client: InstrumentableClient): void => emit('connect', client)
   const onRelease = (_error: unknown, client: InstrumentableClient): void => emit('checkin', client)
   const onRemove = (client: InstrumentableClient): void => emit('close', client)
-  pool.on('connect', onConnect)
-  pool.on('release', onRelease)
-  pool.on('remove', onRemove)
+  pool.on('connect', onConnect as (...args: never[]) => void)
+  pool.on('release', onRelease as (...args: never[]) => void)
+  pool.on('remove', onRemove as (...args: never[]) => void)
 
   return () => {
     Object.defineProperty(pool, 'connect', { value: originalConnect, configurable: true, writable: true })
-    pool.off?.('connect', onConnect as (...args: never[]) => void)
-    pool.off?.('release', onRelease as (...args: never[]) => void)
-    pool.off?.('remove', onRemove as (...args: never[]) => void)
+    // pg.Pool is an EventEmitter; the interface leaves removeListener out because its typing varies.
+    const emitter = pool as unknown as Partial<Pick<EventEmitter, 'removeListener'>>
+    emitter.removeListener?.('connect', onConnect)
+    emitter.removeListener?.('release', onRelease)
+    emitter.removeListener?.('remove', onRemove)
     if (fd !== undefined) closeSync(fd)
   }
 }

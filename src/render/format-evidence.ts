@@ -1,5 +1,6 @@
 // One line of figures per finding, in the kind's own terms.
 import { formatDuration } from '../core/duration.js'
+import { applicationFrame } from '../core/detectors/pool/pool-imbalance.js'
 import type { Finding } from '../core/finding.js'
 
 function truncate(text: string, max: number): string {
@@ -45,6 +46,33 @@ export function formatEvidence(finding: Finding, maxQueryLength = 100): string {
         .slice(0, 5)
         .map((s) => `pid ${s.pid} ${s.application || '(no name)'} ${s.state ?? '?'}${s.ageSeconds !== null ? ` ${formatDuration(s.ageSeconds)}` : ''}${s.lastQuery ? ` "${truncate(s.lastQuery, 40)}"` : ''}`)
       return `${e.connections} still open ${formatDuration(e.settleSeconds)} after the command ended: ${shown.join('; ')}${e.sessions.length > 5 ? '; …' : ''}`
+    }
+    case 'pool-imbalance': {
+      const e = finding.evidence
+      const parts = e.checkouts > 0 ? [`${e.checkouts} checkouts, ${e.checkins} checkins`] : []
+      for (const u of e.unreturned.slice(0, 3)) {
+        const held = u.heldSeconds !== null ? ` held ${formatDuration(u.heldSeconds)}` : ''
+        const frame = u.stack ? applicationFrame(u.stack) : undefined
+        const where = frame ? ` at ${frame.replace(/^at /, '')}` : u.thread ? ` thread ${u.thread}` : ''
+        const server = u.backendPid !== null ? ` pid ${u.backendPid}${u.backend ? ` ${u.backend.state ?? '?'}${u.backend.stateSeconds !== null ? ` ${formatDuration(u.backend.stateSeconds)}` : ''}` : ''}` : ''
+        parts.push(`connection ${u.connection}${held}${where}${server} (line ${u.line})`)
+      }
+      if (e.unreturnedCount > 3) parts.push(`${e.unreturnedCount - 3} more`)
+      if (e.unreturnedCount === 0 && e.longHolds[0]) parts.push(`longest hold ${formatDuration(e.longHolds[0].heldSeconds)} (line ${e.longHolds[0].line})`)
+      if (e.medianHoldSeconds !== null) parts.push(`median hold ${formatDuration(e.medianHoldSeconds)}`)
+      return parts.join(' · ')
+    }
+    case 'pool-exhaustion': {
+      const e = finding.evidence
+      const parts = e.timeouts > 0 ? [`${e.timeouts} timeouts`] : [`${e.tooManyClients} refused`]
+      if (e.first) parts.push(`first ${e.first.slice(11, 19)}`)
+      parts.push(`line ${e.firstLine}`)
+      if (e.text) parts.push(truncate(e.text, 100))
+      return parts.join(' · ')
+    }
+    case 'multiple-pools': {
+      const e = finding.evidence
+      return `${e.connectionsCreated} connections created, ${e.connectionsClosed} closed, ${e.stillOpen} still open · ${e.createdWhileIdle} opened while idle ones waited · ${e.checkouts} checkouts, ${e.checkins} checkins${e.pools > 1 ? ` · ${e.pools} pools` : ''}`
     }
     case 'abandoned-connections': {
       const e = finding.evidence

@@ -127,6 +127,9 @@ describe('pgleak check -- command', () => {
       'headroom',
       'idle-in-transaction',
       'churn',
+      'pool-imbalance',
+      'pool-exhaustion',
+      'multiple-pools',
       'config',
       'command',
     ])

@@ -89,14 +89,15 @@ describe('pgleak analyze', () => {
     expect(result.stdout).toContain('connection-growth')
   })
 
-  it('says a file is not a recording, with exit 2', async () => {
+  it('reads a file that is not a recording as a log, and says which file it cannot read, with exit 2', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
     const other = join(dir, 'app.log')
-    await writeFile(other, 'INFO starting up\n')
+    await writeFile(other, 'INFO starting up\nERROR sorry, too many clients already\n')
     const result = await runCli(['analyze', other])
-    expect(result).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/^pgleak: .*app\.log is not a pgleak recording/) })
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout).toMatch(/app\.log {2}application log · 2 lines · 1 events/)
+    expect(result.stdout).toMatch(/the server refused 1 connection: too many clients/)
     const missing = await runCli(['analyze', join(dir, 'nope.ndjson')])
-    expect(missing).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/^pgleak: cannot read .*nope\.ndjson/) })
+    expect(missing).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/^pgleak: cannot read .*nope\.ndjson: no such file/) })
   })
 })
-

@@ -32,6 +32,8 @@ interface CheckFlags extends ConnectionFlags, JudgementFlags {
   readonly output?: string
   readonly json: boolean
   readonly config?: string
+  readonly poolLog?: string
+  readonly poolLogFormat?: string
   readonly color: boolean
 }
 
@@ -63,6 +65,8 @@ export function registerCheckCommand(program: Command): void {
     .option('--output <file>', 'write the --format report to this file')
     .option('--json', 'same as --format json', false)
     .option('--config <file>', 'read options from this file (default: pgleak.config.json, else package.json "pgleak")')
+    .option('--pool-log <file>', 'follow this pool log while the command runs, and judge its checkouts too')
+    .option('--pool-log-format <name>', 'its format, when it should not be detected')
   // A gate fails on what it was told to look for: warnings fail (and usage only at --max-usage), and a
   // test suite is short, so connections unused for 10 s already count as abandoned.
   addJudgementOptions(command, { isOverTime: true, defaults: { failOn: 'warning', abandonedAfterSeconds: 10 } })
@@ -113,6 +117,8 @@ async function runCheck(argv: readonly string[], flags: CheckFlags, configPath: 
         ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
         ...(flags.maxConnectsPerMinute !== undefined ? { maxConnectsPerMinute: flags.maxConnectsPerMinute } : {}),
       },
+      ...(flags.poolLog !== undefined ? { poolLogPath: flags.poolLog } : {}),
+      ...(flags.poolLogFormat !== undefined ? { poolLogFormat: flags.poolLogFormat } : {}),
       onCommandStart: (started) => (command = started),
       onNotice: (message) => process.stderr.write(`${palette.yellow('pgleak:')} ${message}\n`),
     })

@@ -15,6 +15,8 @@ export interface WatchFlags extends ConnectionFlags, JudgementFlags {
   readonly interval: number
   readonly duration?: number
   readonly record?: string
+  readonly poolLog?: string
+  readonly poolLogFormat?: string
   readonly json: boolean
   readonly ndjson: boolean
   readonly color: boolean
@@ -32,6 +34,8 @@ export function registerWatchCommand(program: Command): void {
     .option('--interval <duration>', 'time between polls', parseDurationOption, 1)
     .option('--duration <duration>', 'stop after this long (default: until q or Ctrl-C)', parseDurationOption)
     .option('--record <file>', 'append every snapshot to this NDJSON file, for pgleak analyze')
+    .option('--pool-log <file>', "follow this pool log as it grows and join its checkouts to the server's sessions")
+    .option('--pool-log-format <name>', 'its format, when it should not be detected')
     .option('--json', 'print the JSON document on stdout at the end', false)
     .option('--ndjson', 'print one JSON line per poll on stdout', false)
   addJudgementOptions(command, { isOverTime: true })
@@ -49,6 +53,8 @@ export function watchOptionsFrom(flags: WatchFlags): WatchOptions {
     intervalMillis: Math.max(100, flags.interval * 1000),
     ...(flags.duration !== undefined ? { durationMillis: flags.duration * 1000 } : {}),
     ...(flags.record !== undefined ? { recordPath: flags.record } : {}),
+    ...(flags.poolLog !== undefined ? { poolLogPath: flags.poolLog } : {}),
+    ...(flags.poolLogFormat !== undefined ? { poolLogFormat: flags.poolLogFormat } : {}),
     groupBy: flags.groupBy,
     ignore: flags.ignore,
     redact: flags.redact,

@@ -5,7 +5,7 @@
 // longer than the limit, or with NUL bytes (a binary file). Each line is
 // decoded on its own, so no line is a slice of a bigger string that a parser
 // might keep alive.
-import type { SkippedLineCount } from '../../core/pool-event.js'
+import { noteSkippedLine, type SkippedLineCount } from '../../core/pool-event.js'
 
 export const MAX_LINE_BYTES = 64 * 1024
 const LF = 0x0a
@@ -80,8 +80,6 @@ export class LineSplitter {
   }
 
   #countSkipped(lineNumber: number, why: 'overLong' | 'binary'): void {
-    this.skipped[why]++
-    this.skipped.count++
-    if (this.skipped.firstLineNumbers.length < 5) this.skipped.firstLineNumbers.push(lineNumber)
+    noteSkippedLine(this.skipped, lineNumber, why)
   }
 }

@@ -1,0 +1,121 @@
+import { isIdleInTransaction } from '../../backend.js'
+import { secondsBetween } from '../../describe-backend.js'
+import { formatDuration } from '../../duration.js'
+import type { PoolImbalanceFinding, UnreturnedCheckout } from '../../finding.js'
+import type { Checkout, PoolState } from '../../pool-ledger.js'
+import { median } from '../../series-math.js'
+import type { Snapshot } from '../../snapshot.js'
+import { unreturnedAdvice } from './library-advice.js'
+import type { PoolDetectorInput } from './pool-input.js'
+
+const MAX_LISTED = 20
+/** Without timestamps, a checkout counts as not returned once this many pool events have passed it. */
+const EVENTS_WITHOUT_TIME = 20
+/** A long hold must also be this many times the median hold. */
+const LONG_HOLD_FACTOR = 10
+
+function toUnreturned(checkout: Checkout, nowMillis: number | null, snapshot: Snapshot | undefined): UnreturnedCheckout {
+  const backend = checkout.backendPid !== undefined ? snapshot?.backends.find((b) => b.pid === checkout.backendPid) : undefined
+  return {
+    connection: checkout.connection,
+    backendPid: checkout.backendPid ?? null,
+    since: checkout.atMillis !== null ? new Date(checkout.atMillis).toISOString() : null,
+    heldSeconds: checkout.atMillis !== null && nowMillis !== null ? Math.round(Math.max(0, nowMillis - checkout.atMillis) / 100) / 10 : null,
+    line: checkout.line,
+    stack: checkout.stack ?? null,
+    thread: checkout.thread ?? null,
+    backend: backend
+      ? { state: backend.state, stateSeconds: snapshot ? roundOrNull(secondsBetween(backend.stateChangeMillis, snapshot.sampledAtMillis)) : null, lastQuery: backend.query }
+      : null,
+  }
+}
+
+/** Frames of the pool library and the runtime are not what a user needs to see first. */
+const LIBRARY_FRAME = /^(?:at )?(?:com\.zaxxer\.hikari\.|java\.|javax\.|jdk\.|sun\.|org\.springframework\.jdbc\.|org\.hibernate\.)/
+
+export function applicationFrame(stack: readonly string[]): string | undefined {
+  return stack.find((frame) => !LIBRARY_FRAME.test(frame)) ?? stack[0]
+}
+
+function roundOrNull(value: number | null): number | null {
+  return value === null ? null : Math.round(value)
+}
+
+/**
+ * Still out, and not just in flight: held past the threshold, or the pool ran out of connections after
+ * it was taken, or the pool has moved on by many events since (the only measure a log without times has).
+ */
+function isOverdue(checkout: Checkout, pool: PoolState, input: PoolDetectorInput): boolean {
+  // Live: a session left idle in its transaction is overdue as soon as the server side would say so, so the
+  // two are reported as one finding from the first poll on.
+  const backend = checkout.backendPid !== undefined ? input.snapshot?.backends.find((b) => b.pid === checkout.backendPid) : undefined
+  if (backend && input.snapshot && isIdleInTransaction(backend)) {
+    const idleSeconds = secondsBetween(backend.stateChangeMillis, input.snapshot.sampledAtMillis)
+    if (idleSeconds !== null && idleSeconds >= input.thresholds.idleInTransactionSeconds) return true
+  }
+  if (checkout.atMillis !== null && input.nowMillis !== null && (input.nowMillis - checkout.atMillis) / 1000 >= input.thresholds.unreturnedAfterSeconds) return true
+  if (pool.lastTimeout && pool.lastTimeout.line > checkout.line) return true
+  return pool.events - checkout.poolEventIndex >= EVENTS_WITHOUT_TIME
+}
+
+/**
+ * Checkouts that never came back (the ledger per pool and per connection),
+ * with where they were checked out when the log has stacks and, live, what
+ * the server session behind each is doing; and, softer, checkouts that came
+ * back only after far longer than the rest (a transaction held open while
+ * the code waited on something else).
+ */
+export function detectPoolImbalance(input: PoolDetectorInput): PoolImbalanceFinding[] {
+  const findings: PoolImbalanceFinding[] = []
+  for (const pool of input.ledger.pools.values()) {
+    const out = [...pool.connections.values()].flatMap((c) => (c.checkout && isOverdue(c.checkout, pool, input) ? [c.checkout] : []))
+    out.sort((a, b) => (a.atMillis ?? a.line) - (b.atMillis ?? b.line))
+    const medianHold = pool.holdSeconds.length > 0 ? median(pool.holdSeconds) : null
+    const longHolds = pool.longHolds.filter((h) => h.heldSeconds >= input.thresholds.longHoldSeconds && (medianHold === null || h.heldSeconds >= medianHold * LONG_HOLD_FACTOR))
+    if (out.length === 0 && longHolds.length === 0) continue
+    const unreturned = out.slice(0, MAX_LISTED).map((c) => toUnreturned(c, input.nowMillis, input.snapshot))
+    const evidence = {
+      pool: pool.id,
+      library: pool.source,
+      unreturnedCount: out.length,
+      unreturned,
+      checkouts: pool.checkouts,
+      checkins: pool.checkins,
+      medianHoldSeconds: medianHold === null ? null : Math.round(medianHold * 1000) / 1000,
+      longHolds: longHolds.map((h) => ({ connection: h.connection, heldSeconds: Math.round(h.heldSeconds * 10) / 10, line: h.line, stack: h.stack ?? null })),
+    }
+    const first = unreturned[0]
+    const frame = first?.stack ? applicationFrame(first.stack) : undefined
+    const where = frame ? ` by ${frame.replace(/^at /, '')}` : first?.thread ? ` on thread ${first.thread}` : ''
+    const inTransaction = unreturned.filter((u) => u.backend?.state === 'idle in transaction' || u.backend?.state === 'idle in transaction (aborted)')
+    if (out.length > 0) {
+      const held = first?.heldSeconds !== null && first?.heldSeconds !== undefined ? ` for ${formatDuration(first.heldSeconds)}` : ''
+      const detail = `${where}${held}`
+      const which = out.length === 1 ? detail : detail ? `, the oldest${detail}` : ''
+      const server = first?.backend ? `; its session (pid ${first.backendPid}) is ${first.backend.state ?? 'not visible'}` : first?.backendPid !== null && first?.backendPid !== undefined ? `; its session was pid ${first.backendPid}` : ''
+      findings.push({
+        kind: 'pool-imbalance',
+        severity: out.length >= 3 || pool.timeouts > 0 || inTransaction.length > 0 ? 'error' : 'warning',
+        title: `${pool.id}: ${out.length} checkout${out.length === 1 ? '' : 's'} never returned${which}${server}`,
+        subject: { application: null, user: null, database: null, client: null, pool: pool.id },
+        pids: unreturned.flatMap((u) => (u.backendPid !== null ? [u.backendPid] : [])),
+        evidence,
+        advice: `${pool.checkouts > 0 ? `${pool.checkouts} checkouts, ${pool.checkins} checkins: the difference never came back to the pool. ` : ''}${unreturnedAdvice(pool.source)}`,
+      })
+    } else {
+      const longest = longHolds[0]!
+      findings.push({
+        kind: 'pool-imbalance',
+        severity: 'warning',
+        title: `${pool.id}: a checkout was held ${formatDuration(longest.heldSeconds)}${medianHold !== null ? ` while the median is ${formatDuration(medianHold)}` : ''}`,
+        subject: { application: null, user: null, database: null, client: null, pool: pool.id },
+        pids: [],
+        evidence,
+        advice:
+          'Every checkout came back, but some were held far longer than the rest: a transaction or connection kept while the code waited on something else (an HTTP call, a queue, a sleep). ' +
+          'Do the slow work outside the transaction, and set idle_in_transaction_session_timeout as a backstop.',
+      })
+    }
+  }
+  return findings
+}

@@ -1,0 +1,284 @@
+// The ledger of pool events: per pool and per connection, what is checked
+// out and since when, what was created and closed, and the timeouts seen.
+// Pure, and bounded by what is open: a connection is forgotten when it
+// closes, a session when it ends; only counts and a few examples stay.
+import type { PoolEvent, PoolLogSource } from './pool-event.js'
+
+export interface Checkout {
+  readonly connection: string
+  /** The pool's event count when it was taken: how far the pool has moved on since. */
+  readonly poolEventIndex: number
+  readonly atMillis: number | null
+  readonly line: number
+  readonly stack?: readonly string[]
+  readonly thread?: string
+  readonly backendPid?: number
+}
+
+export interface ConnectionState {
+  readonly id: string
+  createdAtMillis: number | null
+  backendPid?: number
+  checkout: Checkout | undefined
+}
+
+export interface LongHold {
+  readonly connection: string
+  readonly heldSeconds: number
+  readonly line: number
+  readonly stack?: readonly string[]
+}
+
+export interface PoolState {
+  readonly id: string
+  readonly source: PoolLogSource
+  readonly connections: Map<string, ConnectionState>
+  created: number
+  closed: number
+  checkouts: number
+  checkins: number
+  /** Connections created while the same pool had idle ones: one pool would have reused those. */
+  createdWhileIdle: number
+  /** Connections open and not checked out right now. */
+  idleConnections: number
+  disposed: number
+  timeouts: number
+  firstTimeout: PoolEvent | undefined
+  lastTimeout: PoolEvent | undefined
+  gcLeaks: number
+  leakWarnings: PoolEvent[]
+  poolSize?: number
+  maxOverflow?: number
+  timeoutSeconds?: number
+  /** Hold times of returned checkouts, a bounded sample for the median. */
+  readonly holdSeconds: number[]
+  /** The longest holds that did come back. */
+  readonly longHolds: LongHold[]
+  /** Lives of closed connections, a bounded sample, with when they closed, for churn. */
+  readonly lifetimes: { readonly closedAtMillis: number; readonly seconds: number }[]
+  firstAtMillis: number | null
+  lastAtMillis: number | null
+  lastLine: number
+  /** Events in this pool so far: "the pool moved on" without timestamps. */
+  events: number
+  lastEventType: PoolEvent['type'] | undefined
+}
+
+export interface ServerSessionStats {
+  readonly application: string
+  started: number
+  ended: number
+  readonly lifetimes: { readonly endedAtMillis: number; readonly seconds: number }[]
+}
+
+const SAMPLE_LIMIT = 2000
+const LONG_HOLDS_KEPT = 10
+const LEAK_WARNINGS_KEPT = 20
+
+export class PoolLedger {
+  readonly pools = new Map<string, PoolState>()
+  /** Server logs: sessions per application. */
+  readonly serverSessions = new Map<string, ServerSessionStats>()
+  tooManyClients = 0
+  firstTooManyClients: PoolEvent | undefined
+  /** The latest time any event carried. */
+  nowMillis: number | null = null
+  events = 0
+
+  ingest(event: PoolEvent): void {
+    this.events++
+    if (event.atMillis !== null && (this.nowMillis === null || event.atMillis > this.nowMillis)) this.nowMillis = event.atMillis
+    switch (event.type) {
+      case 'too-many-clients':
+        this.tooManyClients++
+        this.firstTooManyClients ??= event
+        return
+      case 'session-start':
+      case 'session-end':
+        return this.#session(event)
+      default:
+        return this.#pool(event)
+    }
+  }
+
+  #session(event: PoolEvent): void {
+    const application = event.application ?? ''
+    let stats = this.serverSessions.get(application)
+    if (!stats) {
+      stats = { application, started: 0, ended: 0, lifetimes: [] }
+      this.serverSessions.set(application, stats)
+    }
+    if (event.type === 'session-start') stats.started++
+    else {
+      stats.ended++
+      if (event.sessionSeconds !== undefined && event.atMillis !== null) pushBounded(stats.lifetimes, { endedAtMillis: event.atMillis, seconds: event.sessionSeconds })
+    }
+  }
+
+  #poolState(event: PoolEvent): PoolState {
+    let pool = this.pools.get(event.pool)
+    if (!pool) {
+      pool = {
+        id: event.pool,
+        source: event.source,
+        connections: new Map(),
+        created: 0,
+        closed: 0,
+        checkouts: 0,
+        checkins: 0,
+        createdWhileIdle: 0,
+        idleConnections: 0,
+        disposed: 0,
+        timeouts: 0,
+        firstTimeout: undefined,
+        lastTimeout: undefined,
+        gcLeaks: 0,
+        leakWarnings: [],
+        holdSeconds: [],
+        longHolds: [],
+        lifetimes: [],
+        firstAtMillis: event.atMillis,
+        lastAtMillis: event.atMillis,
+        lastLine: event.line,
+        events: 0,
+        lastEventType: undefined,
+      }
+      this.pools.set(event.pool, pool)
+    }
+    pool.events++
+    pool.lastLine = event.line
+    if (event.atMillis !== null) {
+      pool.firstAtMillis ??= event.atMillis
+      pool.lastAtMillis = event.atMillis
+    }
+    if (event.poolSize !== undefined) pool.poolSize = event.poolSize
+    if (event.maxOverflow !== undefined) pool.maxOverflow = event.maxOverflow
+    return pool
+  }
+
+  #connection(pool: PoolState, event: PoolEvent): ConnectionState | undefined {
+    if (event.connection === undefined) return undefined
+    let connection = pool.connections.get(event.connection)
+    if (!connection) {
+      connection = { id: event.connection, createdAtMillis: null, checkout: undefined }
+      pool.connections.set(event.connection, connection)
+    }
+    if (event.backendPid !== undefined) connection.backendPid = event.backendPid
+    return connection
+  }
+
+  #pool(event: PoolEvent): void {
+    const pool = this.#poolState(event)
+    this.#apply(pool, event)
+    pool.lastEventType = event.type
+  }
+
+  #apply(pool: PoolState, event: PoolEvent): void {
+    switch (event.type) {
+      case 'connect': {
+        // A connection opened right after one was closed replaces it (pool_recycle, pre-ping): not a second pool.
+        const isReplacement = pool.lastEventType === 'close' || pool.lastEventType === 'invalidate'
+        if (pool.idleConnections > 0 && !isReplacement) pool.createdWhileIdle++
+        pool.created++
+        const isKnown = event.connection !== undefined && pool.connections.has(event.connection)
+        const connection = this.#connection(pool, event)
+        if (!connection) return
+        connection.createdAtMillis = event.atMillis
+        if (!isKnown) pool.idleConnections++
+        return
+      }
+      case 'checkout': {
+        pool.checkouts++
+        const isKnown = event.connection !== undefined && pool.connections.has(event.connection)
+        const connection = this.#connection(pool, event)
+        if (!connection) return
+        if (isKnown && !connection.checkout) pool.idleConnections--
+        connection.checkout = {
+          connection: connection.id,
+          poolEventIndex: pool.events,
+          atMillis: event.atMillis,
+          line: event.line,
+          ...(event.stack ? { stack: event.stack } : {}),
+          ...(event.thread !== undefined ? { thread: event.thread } : {}),
+          ...(connection.backendPid !== undefined ? { backendPid: connection.backendPid } : {}),
+        }
+        return
+      }
+      case 'checkin':
+      case 'unleaked': {
+        if (event.type === 'checkin') pool.checkins++
+        const connection = this.#connection(pool, event)
+        if (!connection?.checkout) return
+        const out = connection.checkout
+        connection.checkout = undefined
+        pool.idleConnections++
+        if (out.atMillis === null || event.atMillis === null) return
+        const heldSeconds = Math.max(0, (event.atMillis - out.atMillis) / 1000)
+        pushBounded(pool.holdSeconds, heldSeconds)
+        recordLongHold(pool.longHolds, { connection: connection.id, heldSeconds, line: out.line, ...(out.stack ? { stack: out.stack } : {}) })
+        return
+      }
+      case 'close':
+      case 'invalidate': {
+        const connection = event.connection !== undefined ? pool.connections.get(event.connection) : undefined
+        if (event.type === 'invalidate') return
+        pool.closed++
+        if (!connection) return
+        if (!connection.checkout) pool.idleConnections--
+        pool.connections.delete(connection.id)
+        if (connection.createdAtMillis !== null && event.atMillis !== null) {
+          pushBounded(pool.lifetimes, { closedAtMillis: event.atMillis, seconds: Math.max(0, (event.atMillis - connection.createdAtMillis) / 1000) })
+        }
+        return
+      }
+      case 'dispose':
+        pool.disposed++
+        // Disposing closes the idle connections; checked-out ones stay the application's.
+        for (const [id, connection] of pool.connections) if (!connection.checkout) pool.connections.delete(id)
+        pool.idleConnections = 0
+        return
+      case 'pool-timeout':
+        pool.timeouts++
+        pool.firstTimeout ??= event
+        pool.lastTimeout = event
+        if (event.timeoutSeconds !== undefined) pool.timeoutSeconds = event.timeoutSeconds
+        return
+      case 'gc-leak': {
+        pool.gcLeaks++
+        const connection = event.connection !== undefined ? pool.connections.get(event.connection) : undefined
+        // The garbage collector ends it: it is neither checked out nor in the pool any more.
+        if (connection) {
+          if (!connection.checkout) pool.idleConnections--
+          pool.connections.delete(connection.id)
+        }
+        return
+      }
+      case 'leak-warning': {
+        if (pool.leakWarnings.length < LEAK_WARNINGS_KEPT) pool.leakWarnings.push(event)
+        const connection = this.#connection(pool, event)
+        if (connection && !connection.checkout) {
+          connection.checkout = { connection: connection.id, poolEventIndex: pool.events, atMillis: event.atMillis, line: event.line, ...(event.stack ? { stack: event.stack } : {}), ...(event.thread !== undefined ? { thread: event.thread } : {}) }
+        }
+        return
+      }
+      case 'stats':
+        if (event.poolSize !== undefined) pool.poolSize = event.poolSize
+        return
+    }
+  }
+}
+
+function pushBounded<T>(list: T[], value: T): void {
+  if (list.length >= SAMPLE_LIMIT) list.splice(0, list.length - SAMPLE_LIMIT + 1)
+  list.push(value)
+}
+
+function recordLongHold(holds: LongHold[], hold: LongHold): void {
+  if (holds.length < LONG_HOLDS_KEPT) holds.push(hold)
+  else {
+    const shortest = holds.reduce((min, h, i) => (h.heldSeconds < holds[min]!.heldSeconds ? i : min), 0)
+    if (hold.heldSeconds <= holds[shortest]!.heldSeconds) return
+    holds[shortest] = hold
+  }
+  holds.sort((a, b) => b.heldSeconds - a.heldSeconds)
+}
