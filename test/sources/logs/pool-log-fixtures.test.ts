@@ -98,3 +98,17 @@ describe('HikariCP logs (HikariCP 5.1.0 and 2.7.9, real; 6.x constructed from it
     expect(imbalance?.advice).toContain('leakDetectionThreshold')
   })
 })
+
+describe("the README's SQLAlchemy event listener (real SQLAlchemy 2.0, pgleak JSON lines)", () => {
+  testLog('sqlalchemy-listener/scoped-session-leak.jsonl', [['pool-imbalance', 'warning']])
+
+  it('names the request handler that checked the leaked connections out, and their backend pids', async () => {
+    const analysis = await analyzePoolLogs([fixture('sqlalchemy-listener/scoped-session-leak.jsonl')])
+    const finding = analysis.findings[0]
+    expect(finding?.kind === 'pool-imbalance' && finding.evidence.unreturned.map((u) => u.stack?.[0])).toEqual([
+      expect.stringMatching(/^at handle_request \(app\/scenario_scoped_session_leak\.py:\d+\)$/),
+      expect.stringMatching(/^at handle_request \(app\/scenario_scoped_session_leak\.py:\d+\)$/),
+    ])
+    expect(finding?.pids).toHaveLength(2)
+  })
+})
