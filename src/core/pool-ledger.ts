@@ -54,7 +54,7 @@ export interface PoolState {
   readonly holdSeconds: number[]
   /** The longest holds that did come back. */
   readonly longHolds: LongHold[]
-  /** Lives of closed connections, a bounded sample, with when they closed, for churn. */
+  /** Lives of closed connections, a bounded sample (not in time order once full), with when they closed, for churn. */
   readonly lifetimes: { readonly closedAtMillis: number; readonly seconds: number }[]
   firstAtMillis: number | null
   lastAtMillis: number | null
@@ -268,9 +268,16 @@ export class PoolLedger {
   }
 }
 
+/** Once full, each new value overwrites the oldest: the sample stays recent and O(1) to keep. */
+const cursors = new WeakMap<unknown[], number>()
 function pushBounded<T>(list: T[], value: T): void {
-  if (list.length >= SAMPLE_LIMIT) list.splice(0, list.length - SAMPLE_LIMIT + 1)
-  list.push(value)
+  if (list.length < SAMPLE_LIMIT) {
+    list.push(value)
+    return
+  }
+  const at = cursors.get(list) ?? 0
+  list[at] = value
+  cursors.set(list, (at + 1) % SAMPLE_LIMIT)
 }
 
 function recordLongHold(holds: LongHold[], hold: LongHold): void {

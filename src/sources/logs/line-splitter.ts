@@ -5,6 +5,7 @@
 // longer than the limit, or with NUL bytes (a binary file). Each line is
 // decoded on its own, so no line is a slice of a bigger string that a parser
 // might keep alive.
+import { isAscii } from 'node:buffer'
 import { noteSkippedLine, type SkippedLineCount } from '../../core/pool-event.js'
 
 export const MAX_LINE_BYTES = 64 * 1024
@@ -21,6 +22,8 @@ export class LineSplitter {
   #lineNumber = 0
   /** Where the next NUL byte is in the buffer being split (-1: none): one scan per buffer, not one per line. */
   #nextNul = -1
+  /** Whether the buffer being split is all ASCII: then latin1 decodes it to the same text, faster. */
+  #encoding: 'latin1' | 'utf8' = 'utf8'
 
   constructor(skipped: SkippedLineCount) {
     this.skipped = skipped
@@ -31,34 +34,49 @@ export class LineSplitter {
   }
 
   push(chunk: Buffer, onLine: LineHandler): void {
-    let data = chunk
-    if (this.#pending) {
-      data = Buffer.concat([this.#pending, chunk])
-      this.#pending = undefined
-    }
     let start = 0
-    this.#nextNul = data.indexOf(NUL)
-    for (;;) {
-      const end = data.indexOf(LF, start)
-      if (end === -1) break
-      this.#emit(data, start, end, onLine)
+    if (this.#pending || this.#isSkippingOverLong) {
+      // Finish the line begun in an earlier chunk, copying only that line, not the whole chunk.
+      const end = chunk.indexOf(LF)
+      if (end === -1) return this.#keep(chunk, 0)
+      const line = this.#pending ? Buffer.concat([this.#pending, chunk.subarray(0, end)]) : chunk.subarray(0, end)
+      this.#pending = undefined
+      this.#nextNul = line.indexOf(NUL)
+      this.#encoding = isAscii(line) ? 'latin1' : 'utf8'
+      this.#emit(line, 0, line.length, onLine)
       start = end + 1
     }
-    if (start >= data.length) return
-    if (this.#isSkippingOverLong || data.length - start > MAX_LINE_BYTES) {
+    this.#nextNul = chunk.indexOf(NUL, start)
+    this.#encoding = isAscii(chunk) ? 'latin1' : 'utf8'
+    for (;;) {
+      const end = chunk.indexOf(LF, start)
+      if (end === -1) break
+      this.#emit(chunk, start, end, onLine)
+      start = end + 1
+    }
+    if (start < chunk.length) this.#keep(chunk, start)
+  }
+
+  /** Holds the unfinished end of a chunk for the next one, unless the line is already too long. */
+  #keep(chunk: Buffer, start: number): void {
+    const held = (this.#pending?.length ?? 0) + chunk.length - start
+    if (this.#isSkippingOverLong || held > MAX_LINE_BYTES) {
       // Keep nothing of a line already too long; drop bytes until its end.
       if (!this.#isSkippingOverLong) this.#countSkipped(this.#lineNumber + 1, 'overLong')
       this.#isSkippingOverLong = true
+      this.#pending = undefined
       return
     }
     // Copy: holding a view would pin the whole chunk until the line ends.
-    this.#pending = Buffer.from(data.subarray(start))
+    const rest = Buffer.from(chunk.subarray(start))
+    this.#pending = this.#pending ? Buffer.concat([this.#pending, rest]) : rest
   }
 
   /** The last line when the input does not end with a newline. */
   end(onLine: LineHandler): void {
     if (this.#pending && this.#pending.length > 0) {
       this.#nextNul = this.#pending.indexOf(NUL)
+      this.#encoding = 'utf8'
       this.#emit(this.#pending, 0, this.#pending.length, onLine)
     }
     this.#pending = undefined
@@ -76,7 +94,7 @@ export class LineSplitter {
     if (stop > start && data[stop - 1] === CR) stop--
     if (this.#nextNul !== -1 && this.#nextNul < start) this.#nextNul = data.indexOf(NUL, start)
     if (this.#nextNul !== -1 && this.#nextNul < stop) return this.#countSkipped(lineNumber, 'binary')
-    onLine(data.toString('utf8', start, stop), lineNumber)
+    onLine(data.toString(this.#encoding, start, stop), lineNumber)
   }
 
   #countSkipped(lineNumber: number, why: 'overLong' | 'binary'): void {

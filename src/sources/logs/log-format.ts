@@ -6,6 +6,12 @@
 // splitter hands them whole lines, in order, without line terminators.
 import type { PoolEvent } from '../../core/pool-event.js'
 
+/**
+ * What a parser returns for a line it recognises as its own that says nothing about pools: the reader then
+ * spares it the search for pool-exhaustion texts, which only other lines can hold.
+ */
+export const OWN_LINE_NOTHING_TO_SAY: readonly PoolEvent[] = Object.freeze([])
+
 export interface LineParser {
   /**
    * Events from one line (none for lines that say nothing about pools).

@@ -12,7 +12,7 @@ import { noSkippedLines, noteSkippedLine, type PoolEvent, type SkippedLineCount 
 import { PgleakError } from '../../errors.js'
 import { matchExhaustion } from './exhaustion-texts.js'
 import { detectLogFormat, logFormatNamed } from './log-formats.js'
-import type { LineParser, LogFormat } from './log-format.js'
+import { OWN_LINE_NOTHING_TO_SAY, type LineParser, type LogFormat } from './log-format.js'
 import { LineSplitter } from './line-splitter.js'
 
 /** Lines read before the format is decided. */
@@ -101,7 +101,7 @@ export async function readPoolLog(path: string, options: ReadPoolLogOptions): Pr
       for (const event of parsed) emit(event)
       return
     }
-    if (format?.readsExhaustionTexts) return
+    if (format?.readsExhaustionTexts || parsed === OWN_LINE_NOTHING_TO_SAY) return
     const exhaustion = matchExhaustion(line)
     if (exhaustion) {
       emit({

@@ -18,8 +18,12 @@ interface Rates {
 
 function rates(events: readonly { atMillis: number; seconds: number }[]): Rates | undefined {
   if (events.length < MIN_CLOSES) return undefined
-  const first = events[0]!.atMillis
-  const last = events[events.length - 1]!.atMillis
+  let first = Number.POSITIVE_INFINITY
+  let last = Number.NEGATIVE_INFINITY
+  for (const event of events) {
+    if (event.atMillis < first) first = event.atMillis
+    if (event.atMillis > last) last = event.atMillis
+  }
   if (last - first < MIN_WINDOW_MILLIS) return undefined
   // n closes span n - 1 intervals.
   return { perMinute: (events.length - 1) / ((last - first) / 60_000), medianSeconds: median(events.map((e) => e.seconds)), windowSeconds: Math.round((last - first) / 1000) }

@@ -7,109 +7,202 @@
 // pg8000 alike); a pool by its logger name and, when the layout has it, its
 // process. Lines of other loggers and traceback lines say nothing, except the
 // QueuePool TimeoutError, which is recognised wherever it appears.
+//
+// This runs on every line of files of hundreds of megabytes, so it finds
+// things with indexOf and fixed offsets rather than regexes, and reuses the
+// pool name and the minute of the last timestamp when they repeat.
 import type { PoolEvent, PoolEventType } from '../../../core/pool-event.js'
-import type { LineParser, LogFormat } from '../log-format.js'
+import { OWN_LINE_NOTHING_TO_SAY, type LineParser, type LogFormat } from '../log-format.js'
 
-const POOL_LOGGER = /(?:^|[\s:[\]|])(sqlalchemy\.pool(?:\.impl)?\.\w+(?:\.[\w.-]+)?)(?=[\s:\]|])/
-const LEVEL = /(?:^|[\s[:|])(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)(?=[\s\]:|])/
-const TIMESTAMP = /^\[?(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[,.](\d{1,6}))?/
-const ADDRESS = / at (0x[0-9a-fA-F]+)/
+const LOGGER = 'sqlalchemy.pool'
 const QUEUEPOOL_LIMIT = /QueuePool limit of size (\d+) overflow (-?\d+) reached, connection timed out, timeout (\d+(?:\.\d+)?)/
 const GC_LEAK = /The garbage collector is trying to clean up (?:non-checked-in )?connection (<.*?>)[,.]/
 const POOL_STATUS = /Pool size: (\d+) {1,2}Connections in pool: (\d+) Current Overflow: (-?\d+) Current Checked out connections: (\d+)/
+const IDS_BEFORE_LEVEL = /\b(\d{2,})\b(?:\s+(\d{2,})\b)?/
+const EMPTY: readonly PoolEvent[] = []
 
-interface MessagePattern {
-  readonly type: PoolEventType
-  readonly pattern: RegExp
-}
-
-// Order matters only where one message contains another's words.
-const MESSAGES: readonly MessagePattern[] = [
-  { type: 'connect', pattern: /^Created new connection (<.*>)$/ },
-  { type: 'checkout', pattern: /^Connection (<.*>) checked out from pool$/ },
-  { type: 'checkin', pattern: /^Connection (<.*>) being returned to pool$/ },
-  { type: 'close', pattern: /^(?:Hard-closing|Closing) connection (<.*>)$/ },
-  { type: 'invalidate', pattern: /^(?:Soft )?Invalidate connection (<.*?>)(?: \(reason: .*\))?$/ },
-  { type: 'dispose', pattern: /^Pool disposed\. / },
-  { type: 'dispose', pattern: /^Pool recreating$/ },
+/** What follows `Connection <repr>` in the messages about one connection. */
+const CONNECTION_SUFFIXES: readonly (readonly [string, PoolEventType | undefined])[] = [
+  [' checked out from pool', 'checkout'],
+  [' being returned to pool', 'checkin'],
 ]
 
-/** A copy that owns its characters: a regex capture is a slice that would keep the whole line alive. */
+/** A copy that owns its characters: a slice would keep the whole line alive. */
 function own(text: string): string {
   return (' ' + text).slice(1)
 }
 
-function connectionId(repr: string): string {
-  const address = ADDRESS.exec(repr)
-  return own(address?.[1] ?? repr)
+function isHex(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70)
 }
 
-function timestampOf(line: string): { atMillis: number | null; rest: string } {
-  const match = TIMESTAMP.exec(line)
-  if (!match) return { atMillis: null, rest: line }
-  const [, year, month, day, hour, minute, second, fraction] = match
-  // asctime has no zone: it is the writer's local time, which pgleak cannot know; it reads it as UTC,
-  // which keeps every duration right.
-  const millis = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), fraction ? Number(fraction.padEnd(3, '0').slice(0, 3)) : 0)
-  return { atMillis: millis, rest: line.slice(match[0].length) }
+/** The `0x...` address in a connection's repr, or the repr itself when it has none. */
+function connectionIdIn(line: string, from: number, to: number): string {
+  const at = line.indexOf(' at 0x', from)
+  if (at === -1 || at >= to) return line.slice(from, to)
+  let end = at + 6
+  while (end < to && isHex(line.charCodeAt(end))) end++
+  return line.slice(at + 4, end)
 }
 
-/** `%(process)d` and `%(thread)d` between the time and the level, when the layout has them. */
-function processAndThread(beforeLevel: string): { process?: number; thread?: string } {
-  const numbers = beforeLevel.match(/\b\d{2,}\b/g)
-  if (!numbers || numbers.length === 0) return {}
-  return { process: Number(numbers[0]), ...(numbers[1] !== undefined ? { thread: own(numbers[1]) } : {}) }
+function digit(line: string, at: number): number {
+  return line.charCodeAt(at) - 48
 }
 
 class SqlalchemyLineParser implements LineParser {
   /** The pool the last pool line named: a TimeoutError in a traceback names none. */
-  #lastPool = 'sqlalchemy.pool'
+  #lastPool = LOGGER
+  #lastLogger = ''
+  #lastProcess: number | undefined
+  #lastMinute = ''
+  #lastMinuteMillis = 0
+  /** The current line's %(process)d and %(thread)d: fields, so no object is made per line. */
+  #process: number | undefined
+  #thread: string | undefined
 
   parseLine(line: string, lineNumber: number): readonly PoolEvent[] | undefined {
-    const isPoolLine = line.includes('sqlalchemy.pool')
-    if (!isPoolLine) {
-      if (line.includes('QueuePool limit')) return this.#timeout(line, lineNumber, null)
-      return []
-    }
-    const loggerMatch = POOL_LOGGER.exec(line)
-    if (!loggerMatch?.[1]) return line.includes('QueuePool limit') ? this.#timeout(line, lineNumber, null) : []
-    const { atMillis, rest } = timestampOf(line)
-    const loggerIndex = loggerMatch.index + loggerMatch[0].indexOf(loggerMatch[1])
-    const message = line.slice(loggerIndex + loggerMatch[1].length).replace(/^[\s:\]|-]+/, '')
-    const levelMatch = LEVEL.exec(rest)
-    const head = levelMatch ? rest.slice(0, levelMatch.index) : ''
-    const { process, thread } = processAndThread(head)
-    const pool = own(process !== undefined ? `${loggerMatch[1]}[pid ${process}]` : loggerMatch[1])
-    this.#lastPool = pool
-    const base = { source: 'sqlalchemy' as const, atMillis, line: lineNumber, pool, ...(process !== undefined ? { process } : {}), ...(thread !== undefined ? { thread } : {}) }
+    const loggerAt = line.indexOf(LOGGER)
+    if (loggerAt === -1) return line.includes('QueuePool limit') ? this.#timeout(line, lineNumber, null, undefined) : EMPTY
+    // A pool logger name is a whole token: `sqlalchemy.pool.impl.QueuePool[.logging_name]`.
+    const before = loggerAt === 0 ? 32 : line.charCodeAt(loggerAt - 1)
+    if (before !== 32 && before !== 58 && before !== 91 && before !== 93 && before !== 124 && before !== 9) return EMPTY
+    let loggerEnd = loggerAt + LOGGER.length
+    for (let code = line.charCodeAt(loggerEnd); loggerEnd < line.length && code !== 32 && code !== 58 && code !== 93 && code !== 124; code = line.charCodeAt(++loggerEnd));
+    let messageStart = loggerEnd
+    for (let code = line.charCodeAt(messageStart); messageStart < line.length && (code === 32 || code === 58 || code === 93 || code === 124 || code === 45); code = line.charCodeAt(++messageStart));
 
-    if (message.includes('QueuePool limit')) return this.#timeout(message, lineNumber, atMillis, base)
-    const gc = GC_LEAK.exec(message)
-    if (gc?.[1]) return [{ ...base, type: 'gc-leak', connection: connectionId(gc[1]), text: own(message.slice(0, 200)) }]
-    for (const { type, pattern } of MESSAGES) {
-      const match = pattern.exec(message)
-      if (!match) continue
-      if (type === 'dispose') {
-        const status = POOL_STATUS.exec(message)
-        return [{ ...base, type, ...(status ? { poolSize: Number(status[1]), idle: Number(status[2]), active: Number(status[4]) } : {}) }]
+    const atMillis = this.#timeOf(line)
+    this.#readIds(line, loggerAt)
+    const process = this.#process
+    const thread = this.#thread
+    const pool = this.#poolName(line, loggerAt, loggerEnd, process)
+    const first = line.charCodeAt(messageStart)
+    let type: PoolEventType | undefined
+    let reprStart = -1
+    let reprEnd = line.length
+
+    if (first === 67 /* C */) {
+      if (line.startsWith('Connection <', messageStart)) {
+        reprStart = messageStart + 11
+        for (const [suffix, suffixType] of CONNECTION_SUFFIXES) {
+          if (line.endsWith(suffix)) {
+            type = suffixType
+            reprEnd = line.length - suffix.length
+            break
+          }
+        }
+      } else if (line.startsWith('Created new connection <', messageStart)) {
+        type = 'connect'
+        reprStart = messageStart + 23
+      } else if (line.startsWith('Closing connection <', messageStart)) {
+        type = 'close'
+        reprStart = messageStart + 19
       }
-      return [{ ...base, type, connection: connectionId(match[1] ?? '') }]
+    } else if (first === 72 /* H */ && line.startsWith('Hard-closing connection <', messageStart)) {
+      type = 'close'
+      reprStart = messageStart + 24
+    } else if ((first === 73 || first === 83) /* I, S */ && (line.startsWith('Invalidate connection <', messageStart) || line.startsWith('Soft Invalidate connection <', messageStart))) {
+      type = 'invalidate'
+      reprStart = line.indexOf('<', messageStart)
+      const reason = line.indexOf('> (reason: ', reprStart)
+      if (reason !== -1) reprEnd = reason + 1
+    } else if (first === 80 /* P */) {
+      if (line.startsWith('Pool disposed. ', messageStart)) {
+        const status = POOL_STATUS.exec(line)
+        return [status ? this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined, { poolSize: Number(status[1]), idle: Number(status[2]), active: Number(status[4]) }) : this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined)]
+      }
+      if (line.startsWith('Pool recreating', messageStart)) return [this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined)]
+    } else if (first === 84 /* T */ && line.startsWith('The garbage collector', messageStart)) {
+      const gc = GC_LEAK.exec(line)
+      if (gc?.[1]) return [{ ...this.#event('gc-leak', pool, atMillis, lineNumber, process, thread, connectionIdIn(gc[1], 0, gc[1].length)), text: own(line.slice(messageStart, messageStart + 200)) }]
     }
-    return []
+    if (type !== undefined && reprStart !== -1) return [this.#event(type, pool, atMillis, lineNumber, process, thread, connectionIdIn(line, reprStart, reprEnd))]
+    if (line.includes('QueuePool limit', messageStart)) return this.#timeout(line, lineNumber, atMillis, { pool, process, thread })
+    return OWN_LINE_NOTHING_TO_SAY
   }
 
-  #timeout(text: string, lineNumber: number, atMillis: number | null, base?: Omit<PoolEvent, 'type'>): readonly PoolEvent[] {
-    const match = QUEUEPOOL_LIMIT.exec(text)
-    if (!match) return []
+  #event(
+    type: PoolEventType,
+    pool: string,
+    atMillis: number | null,
+    line: number,
+    process: number | undefined,
+    thread: string | undefined,
+    connection: string | undefined,
+    extra?: Partial<PoolEvent>,
+  ): PoolEvent {
+    const event: { -readonly [K in keyof PoolEvent]?: PoolEvent[K] } = { type, source: 'sqlalchemy', atMillis, line, pool }
+    if (connection !== undefined) event.connection = connection
+    if (process !== undefined) event.process = process
+    if (thread !== undefined) event.thread = thread
+    return (extra ? { ...event, ...extra } : event) as PoolEvent
+  }
+
+  /** `%(asctime)s` at the start of the line; the minute is parsed once and reused while it repeats. */
+  #timeOf(line: string): number | null {
+    const start = line.charCodeAt(0) === 91 /* [ */ ? 1 : 0
+    if (line.length < start + 19 || line.charCodeAt(start + 4) !== 45 || line.charCodeAt(start + 7) !== 45 || line.charCodeAt(start + 13) !== 58) return null
+    if (!this.#isSameMinute(line, start)) {
+      const minute = line.slice(start, start + 16)
+      // asctime has no zone: it is the writer's local time, which pgleak cannot know; it reads it as UTC,
+      // which keeps every duration right.
+      const millis = Date.UTC(Number(minute.slice(0, 4)), Number(minute.slice(5, 7)) - 1, Number(minute.slice(8, 10)), Number(minute.slice(11, 13)), Number(minute.slice(14, 16)))
+      if (Number.isNaN(millis)) return null
+      this.#lastMinute = own(minute)
+      this.#lastMinuteMillis = millis
+    }
+    let millis = this.#lastMinuteMillis + (digit(line, start + 17) * 10 + digit(line, start + 18)) * 1000
+    const separator = line.charCodeAt(start + 19)
+    if (separator === 44 || separator === 46) millis += digit(line, start + 20) * 100 + digit(line, start + 21) * 10 + digit(line, start + 22)
+    return millis
+  }
+
+  #isSameMinute(line: string, start: number): boolean {
+    const minute = this.#lastMinute
+    if (minute.length !== 16) return false
+    // Back to front: the minute digits change most often.
+    for (let i = 15; i >= 0; i--) if (line.charCodeAt(start + i) !== minute.charCodeAt(i)) return false
+    return true
+  }
+
+  /** `%(process)d` and `%(thread)d` between the time and the logger name, when the layout has them. */
+  #readIds(line: string, loggerAt: number): void {
+    this.#process = undefined
+    this.#thread = undefined
+    const headStart = line.charCodeAt(4) === 45 ? 23 : 0
+    let hasDigit = false
+    for (let i = headStart; i < loggerAt && !hasDigit; i++) {
+      const code = line.charCodeAt(i)
+      hasDigit = code >= 48 && code <= 57
+    }
+    if (!hasDigit) return
+    const match = IDS_BEFORE_LEVEL.exec(line.slice(headStart, loggerAt))
+    if (!match?.[1]) return
+    this.#process = Number(match[1])
+    if (match[2] !== undefined) this.#thread = own(match[2])
+  }
+
+  #poolName(line: string, loggerAt: number, loggerEnd: number, process: number | undefined): string {
+    const isSameLogger = loggerEnd - loggerAt === this.#lastLogger.length && line.startsWith(this.#lastLogger, loggerAt)
+    if (!isSameLogger || process !== this.#lastProcess) {
+      const logger = line.slice(loggerAt, loggerEnd)
+      this.#lastLogger = own(logger)
+      this.#lastProcess = process
+      this.#lastPool = own(process !== undefined ? `${logger}[pid ${process}]` : logger)
+    }
+    return this.#lastPool
+  }
+
+  #timeout(line: string, lineNumber: number, atMillis: number | null, from: { pool: string; process?: number | undefined; thread?: string | undefined } | undefined): readonly PoolEvent[] {
+    const match = QUEUEPOOL_LIMIT.exec(line)
+    if (!match) return EMPTY
     return [
-      {
-        ...(base ?? { source: 'sqlalchemy' as const, atMillis, line: lineNumber, pool: this.#lastPool }),
-        type: 'pool-timeout',
+      this.#event('pool-timeout', from?.pool ?? this.#lastPool, atMillis, lineNumber, from?.process, from?.thread, undefined, {
         poolSize: Number(match[1]),
         maxOverflow: Number(match[2]),
         timeoutSeconds: Number(match[3]),
         text: own(match[0]),
-      },
+      }),
     ]
   }
 }
@@ -118,7 +211,7 @@ export const sqlalchemyLog: LogFormat = {
   name: 'sqlalchemy',
   description: "SQLAlchemy's sqlalchemy.pool logger (1.3 to 2.1), with or without timestamps",
   sniff(lines) {
-    const hits = lines.filter((line) => line.includes('sqlalchemy.pool') || line.includes('QueuePool limit')).length
+    const hits = lines.filter((line) => line.includes(LOGGER) || line.includes('QueuePool limit')).length
     return hits === 0 ? 0 : Math.min(1, 0.5 + hits / Math.max(4, lines.length))
   },
   create: () => new SqlalchemyLineParser(),

@@ -1,0 +1,137 @@
+// `npm run bench`: every comparison side by side in one run, medians with
+// min–max over repeated runs, printed as a table; `--write` also writes it to
+// BENCHMARKS.md with the machine and the command. Generated data lives in a
+// temporary folder that is removed at the end.
+//
+//   npm run bench                 # full sizes (~1.7 GB of logs, a few minutes)
+//   npm run bench -- --quick      # small sizes, to check the bench itself
+//   npm run bench -- --write      # and record the result in BENCHMARKS.md
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { spawnSync } from 'node:child_process'
+import { writeServerLog, writeSqlalchemyLog } from './generate-logs.mjs'
+import { fmt, range, runNode, summary, timeCommand } from './measure.mjs'
+
+const isQuick = process.argv.includes('--quick')
+const isWrite = process.argv.includes('--write')
+const RUNS = isQuick ? 2 : 5
+const MB = 1024 * 1024
+const SIZES = isQuick ? { sqlalchemy: 40 * MB, server: 80 * MB, badger: 10 * MB } : { sqlalchemy: 500 * MB, server: 1024 * MB, badger: 100 * MB }
+const here = fileURLToPath(new URL('.', import.meta.url))
+const worker = (name) => join(here, 'workers', name)
+
+const rows = []
+function row(what, against, measured, target, isMet) {
+  rows.push({ what, against, measured, target, result: isMet === undefined ? 'n/a' : isMet ? 'met' : 'NOT met' })
+  console.log(`${isMet === undefined ? '·' : isMet ? '✓' : '✗'} ${what}: ${measured}`)
+}
+
+async function throughput(file, runs) {
+  const size = (await stat(file)).size / MB
+  const bare = []
+  const ours = []
+  let memory = 0
+  for (let i = 0; i < runs; i++) {
+    // Interleaved, so both see the same machine and the same page cache.
+    const b = await runNode([worker('bare-loop.mjs'), file])
+    const p = await runNode([worker('pgleak-analyze.mjs'), file])
+    bare.push(size / b.seconds)
+    ours.push(size / p.seconds)
+    memory = Math.max(memory, p.maxRssMb)
+  }
+  return { size, bare: summary(bare), ours: summary(ours), memory, ratios: summary(ours.map((v, i) => v / bare[i])) }
+}
+
+async function logRows(dir) {
+  const sqlalchemy = join(dir, 'sqlalchemy.log')
+  const sqlalchemyHalf = join(dir, 'sqlalchemy-half.log')
+  const server = join(dir, 'postgresql.log')
+  const badgerSlice = join(dir, 'postgresql-slice.log')
+  console.log('generating logs...')
+  await writeSqlalchemyLog(sqlalchemy, SIZES.sqlalchemy)
+  await writeSqlalchemyLog(sqlalchemyHalf, SIZES.sqlalchemy / 2)
+  await writeServerLog(server, SIZES.server)
+  await writeServerLog(badgerSlice, SIZES.badger)
+
+  const sqla = await throughput(sqlalchemy, RUNS)
+  row(
+    `log analysis, ${fmt(sqla.size, 0)} MB SQLAlchemy pool log`,
+    'bare Node loop splitting the same file into lines (Buffer#indexOf)',
+    `pgleak ${range(sqla.ours, 0, ' MB/s')} vs bare ${range(sqla.bare, 0, ' MB/s')}: ${fmt(sqla.ratios.median * 100)}%`,
+    '>= 15%',
+    sqla.ratios.median >= 0.15,
+  )
+  const pg = await throughput(server, RUNS)
+  row(
+    `log analysis, ${fmt(pg.size, 0)} MB PostgreSQL server log`,
+    'bare Node loop on the same file',
+    `pgleak ${range(pg.ours, 0, ' MB/s')} vs bare ${range(pg.bare, 0, ' MB/s')}: ${fmt(pg.ratios.median * 100)}%`,
+    '>= 10%',
+    pg.ratios.median >= 0.1,
+  )
+  const half = await runNode([worker('pgleak-analyze.mjs'), sqlalchemyHalf])
+  const peak = Math.max(sqla.memory, pg.memory)
+  row(
+    'log analysis, peak memory (max RSS of the process)',
+    'file size',
+    `${fmt(half.maxRssMb, 0)} MB on ${fmt(sqla.size / 2, 0)} MB, ${fmt(sqla.memory, 0)} MB on ${fmt(sqla.size, 0)} MB (SQLAlchemy); ${fmt(pg.memory, 0)} MB on ${fmt(pg.size, 0)} MB (server)`,
+    'under 200 MB; flat when the file doubles (within 10%)',
+    peak < 200 && sqla.memory <= half.maxRssMb * 1.1,
+  )
+
+  const hasBadger = spawnSync('pgbadger', ['--version'], { stdio: 'ignore' }).status === 0
+  if (!hasBadger) {
+    row('pgBadger on the same server log', 'pgleak', 'skipped: pgbadger is not installed (apt-get install pgbadger)', 'pgleak >= 25x faster', undefined)
+    return
+  }
+  const sliceMb = (await stat(badgerSlice)).size / MB
+  const badger = []
+  const ours = []
+  const out = join(dir, 'pgbadger.html')
+  for (let i = 0; i < Math.min(RUNS, 3); i++) {
+    badger.push(sliceMb / (await timeCommand('pgbadger', ['-q', '-j', '1', '-f', 'stderr', '--prefix', '%m [%p] ', '-o', out, badgerSlice])))
+    ours.push(sliceMb / (await runNode([worker('pgleak-analyze.mjs'), badgerSlice])).seconds)
+  }
+  const speedup = summary(ours.map((v, i) => v / badger[i]))
+  row(
+    `pgBadger 12, single process, on a ${fmt(sliceMb, 0)} MB slice of the server log`,
+    'pgleak on the same slice',
+    `pgBadger ${range(summary(badger), 1, ' MB/s')}, pgleak ${range(summary(ours), 0, ' MB/s')}: pgleak ${fmt(speedup.median, 0)}x faster`,
+    'pgleak >= 25x faster',
+    speedup.median >= 25,
+  )
+}
+
+function machine() {
+  const cpu = cpus()
+  return `${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 1024 ** 3, 0)} GiB, Node ${process.version}, ${process.platform}-${process.arch}`
+}
+
+function table() {
+  const lines = ['| what | measured against, same run | measured (median, min–max) | target | result |', '|---|---|---|---|---|']
+  for (const r of rows) lines.push(`| ${r.what} | ${r.against} | ${r.measured} | ${r.target} | ${r.result} |`)
+  return lines.join('\n')
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'pgleak-bench-'))
+try {
+  await logRows(dir)
+} finally {
+  await rm(dir, { recursive: true, force: true })
+}
+console.log(`\n${table()}\n`)
+if (isWrite) {
+  const text = `# Benchmarks
+
+Measured by \`npm run bench -- --write\` on ${new Date().toISOString().slice(0, 10)}: ${machine()}.
+Every comparison ran side by side in the same run (interleaved, same page cache); figures are medians
+with min–max over ${RUNS} runs (pgBadger: ${Math.min(RUNS, 3)}). The logs are generated in the shapes of the
+real fixtures in \`test/fixtures/pool-logs\` (see \`bench/generate-logs.mjs\`).
+
+${table()}
+`
+  await writeFile(join(here, '..', 'BENCHMARKS.md'), text)
+  console.log('wrote BENCHMARKS.md')
+}
