@@ -10,6 +10,7 @@ import { findingKey, type TrackedFinding } from './core/finding-tracker.js'
 import { LeakMonitor } from './core/leak-monitor.js'
 import { redactSnapshot } from './core/redact-query.js'
 import { judgeRun, type RunLimits } from './core/run-judgement.js'
+import { runPoolDetectors } from './core/detectors/pool/index.js'
 import { describeScope, scopeMatcher, type SessionScope } from './core/session-scope.js'
 import { sortFindings } from './core/finding.js'
 import type { Snapshot } from './core/snapshot.js'
@@ -189,6 +190,11 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     },
     options.limits ?? {},
   )
+  if (monitor.poolLedger && poolLog) {
+    monitor.ingestPoolEvents(poolLog.poll())
+    // The run is over: a checkout still out now was never returned, however recent.
+    runFindings.push(...runPoolDetectors({ ledger: monitor.poolLedger, thresholds: { ...thresholds, unreturnedAfterSeconds: 0 }, nowMillis: Date.now() }))
+  }
   const timeline = monitor.timeline
   return {
     server,

@@ -87,6 +87,16 @@ describe('pgleak check -- command', () => {
     expect(document.peakConnections).toBe(8)
   })
 
+  it('with --pool-log, names the test that checked out a client and never released it', async () => {
+    const poolLog = join(await mkdtemp(join(tmpdir(), 'pgleak-check-')), 'pool.jsonl')
+    const result = await runCli(['check', '--json', '--settle', '1s', '--pool-log', poolLog, '--', process.execPath, script('leaks-a-pool-client.mjs')], { ...env(), PGLEAK_POOL_LOG: poolLog })
+    expect(result.exitCode).toBe(1)
+    const document = JSON.parse(result.stdout.slice(result.stdout.indexOf('{\n')))
+    const imbalance = (document.findings as JsonFinding[]).find((f) => f.kind === 'pool-imbalance')
+    expect(imbalance).toMatchObject({ severity: 'warning', subject: { pool: 'suite-pool' }, evidence: { unreturnedCount: 1, checkouts: 4, checkins: 3 } })
+    expect(imbalance?.title).toMatch(/suite-pool: 1 checkout never returned by testRefundFailsCleanly/)
+  })
+
   it("passes on the wrapped command's own exit code when it fails", async () => {
     const result = await runCli(['check', '--', process.execPath, '-e', 'process.exit(7)'], env())
     expect(result.exitCode).toBe(7)

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest'
+import { detectMultiplePools } from '../../src/core/detectors/pool/multiple-pools.js'
+import { detectPoolImbalance } from '../../src/core/detectors/pool/pool-imbalance.js'
+import type { PoolEvent, PoolEventType } from '../../src/core/pool-event.js'
+import { PoolLedger } from '../../src/core/pool-ledger.js'
+import { joinPoolFindings } from '../../src/core/leak-monitor.js'
+import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds.js'
+import { backend, idleInTransaction, NOW, snapshot } from '../support/builders.js'
+import { detectIdleInTransaction } from '../../src/core/detectors/idle-in-transaction.js'
+import { settings } from '../support/builders.js'
+
+let line = 0
+function event(type: PoolEventType, connection: string, atSecond: number, extra: Partial<PoolEvent> = {}): PoolEvent {
+  return { type, source: 'pgleak', atMillis: NOW + atSecond * 1000, line: ++line, pool: 'p', connection, ...extra }
+}
+
+function ledgerOf(events: PoolEvent[]): PoolLedger {
+  const ledger = new PoolLedger()
+  for (const e of events) ledger.ingest(e)
+  return ledger
+}
+
+describe('PoolLedger and the pool detectors', () => {
+  it('does not take a recycled connection (closed, then replaced) for a second pool', () => {
+    const events = [event('connect', 'a', 0), event('connect', 'b', 0), event('checkout', 'a', 1), event('checkin', 'a', 1)]
+    // pool_recycle: b is closed on checkout and a new one opened in its place, while a sits idle.
+    for (let i = 0; i < 5; i++) events.push(event('close', `r${i}`, 2 + i), event('connect', `r${i + 1}`, 2 + i))
+    expect(detectMultiplePools({ ledger: ledgerOf(events), thresholds: DEFAULT_THRESHOLDS, nowMillis: NOW + 10_000 })).toEqual([])
+  })
+
+  it('counts connections opened while idle ones wait as more pools than one', () => {
+    const events: PoolEvent[] = []
+    for (let i = 0; i < 5; i++) events.push(event('connect', `c${i}`, i), event('checkout', `c${i}`, i), event('checkin', `c${i}`, i))
+    const [finding] = detectMultiplePools({ ledger: ledgerOf(events), thresholds: DEFAULT_THRESHOLDS, nowMillis: NOW + 10_000 })
+    expect(finding?.evidence).toMatchObject({ createdWhileIdle: 4, connectionsCreated: 5, connectionsClosed: 0, checkouts: 5, checkins: 5 })
+  })
+
+  it('leaves a checkout in flight at the end of the log alone, and reports one held past the threshold', () => {
+    const ledger = ledgerOf([event('connect', 'a', 0), event('checkout', 'a', 0, { backendPid: 77 }), event('connect', 'b', 9), event('checkout', 'b', 9.9)])
+    const findings = detectPoolImbalance({ ledger, thresholds: DEFAULT_THRESHOLDS, nowMillis: NOW + 10_000 })
+    expect(findings).toHaveLength(1)
+    expect(findings[0]?.evidence.unreturned.map((u) => [u.connection, u.backendPid, u.heldSeconds])).toEqual([['a', 77, 10]])
+  })
+
+  it("joins a checkout never returned to its session: one finding instead of the session's own", () => {
+    const session = idleInTransaction({ pid: 77, idleSeconds: 120 })
+    const live = snapshot([session, backend()])
+    const ledger = ledgerOf([event('connect', 'a', -200, { backendPid: 77 }), event('checkout', 'a', -130, { stack: ['at chargeOrder (src/orders.js:41:22)'] })])
+    const fromPools = detectPoolImbalance({ ledger, thresholds: DEFAULT_THRESHOLDS, nowMillis: NOW, snapshot: live })
+    const fromServer = detectIdleInTransaction({ snapshot: live, settings: settings(), thresholds: DEFAULT_THRESHOLDS, ignore: [] })
+    expect(fromServer).toHaveLength(1)
+    const joined = joinPoolFindings(fromServer, fromPools)
+    expect(joined.map((f) => f.kind)).toEqual(['pool-imbalance'])
+    expect(joined[0]).toMatchObject({ severity: 'error', pids: [77], title: expect.stringContaining('by chargeOrder (src/orders.js:41:22)') })
+  })
+})
