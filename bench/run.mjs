@@ -6,16 +6,21 @@
 //   npm run bench                 # full sizes (~1.7 GB of logs, a few minutes)
 //   npm run bench -- --quick      # small sizes, to check the bench itself
 //   npm run bench -- --write      # and record the result in BENCHMARKS.md
+//   npm run bench -- --only=poll  # one section: logs, poll, cli, memory
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { writeServerLog, writeSqlalchemyLog } from './generate-logs.mjs'
 import { fmt, range, runNode, summary, timeCommand } from './measure.mjs'
+import { createTemplate, EmbeddedServer } from '../dist/demo/embedded-server.js'
 
 const isQuick = process.argv.includes('--quick')
 const isWrite = process.argv.includes('--write')
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length)
+const BIN = fileURLToPath(new URL('../bin/pgleak.js', import.meta.url))
 const RUNS = isQuick ? 2 : 5
 const MB = 1024 * 1024
 const SIZES = isQuick ? { sqlalchemy: 40 * MB, server: 80 * MB, badger: 10 * MB } : { sqlalchemy: 500 * MB, server: 1024 * MB, badger: 100 * MB }
@@ -104,6 +109,98 @@ async function logRows(dir) {
   )
 }
 
+/** A server with 1,000 client connections held by a helper process, in mixed states. */
+async function withBusyServer(dir, use) {
+  const server = await EmbeddedServer.start(await createTemplate(18, dir), { settings: { max_connections: 1100, shared_buffers: '64MB' } })
+  const holder = spawn(process.execPath, [worker('hold-backends.mjs'), server.url()], { stdio: ['ignore', 'pipe', 'inherit'] })
+  try {
+    await new Promise((resolve, reject) => {
+      holder.stdout.once('data', resolve)
+      holder.once('exit', (code) => reject(new Error(`the connection holder exited (${code})`)))
+    })
+    return await use(server)
+  } finally {
+    holder.kill('SIGKILL')
+    await server.destroy()
+  }
+}
+
+async function pollRows() {
+  // Its own temporary folder: the server runs as another OS user when the bench runs as root, and a
+  // folder inside a private one would not be reachable for it.
+  const dir = await mkdtemp(join(tmpdir(), 'pgleak-bench-server-'))
+  console.log('starting a server with 1,000 client connections...')
+  try {
+    await pollRowsOn(dir)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+async function pollRowsOn(dir) {
+  await withBusyServer(dir, async (server) => {
+    const poll = await runNode([worker('poll-cost.mjs'), server.url()])
+    const ours = summary(poll.oursMs)
+    const plain = summary(poll.plainMs)
+    row(
+      `one poll at ${poll.backends} backends: server execution time (EXPLAIN ANALYZE, ${poll.oursMs.length} runs)`,
+      'plain SELECT * FROM pg_stat_activity',
+      `pgleak's query ${range(ours, 2, ' ms')} vs plain ${range(plain, 2, ' ms')}: ${fmt(ours.median / plain.median, 2)}x`,
+      '<= 1.5x',
+      ours.median / plain.median <= 1.5,
+    )
+    const cpu = summary(poll.cpuMicros.map((us) => us / 1000))
+    row(
+      `one poll at ${poll.backends} backends: client CPU (rows to snapshot, timeline and every detector, live frame; ${poll.cpuMicros.length} polls)`,
+      '-',
+      range(cpu, 2, ' ms'),
+      '< 2 ms',
+      cpu.median < 2,
+    )
+    const node = []
+    const audit = []
+    for (let i = 0; i < RUNS; i++) {
+      node.push(await timeCommand(process.execPath, ['-e', '0']))
+      audit.push(await timeCommand(process.execPath, [BIN, 'audit', '--json', '--dsn', server.url()], { anyExit: true }))
+    }
+    const hasCheckPostgres = spawnSync('check_postgres.pl', ['--version'], { stdio: 'ignore' }).status === 0
+    const a = summary(audit)
+    const n = summary(node)
+    row(
+      'pgleak audit --json, whole process, 1,000 backends',
+      hasCheckPostgres ? 'check_postgres --action=backends' : 'bare `node -e 0` (check_postgres is not installed)',
+      `${range(a, 3, ' s')} vs ${range(n, 3, ' s')}: ${fmt(a.median / n.median, 2)}x`,
+      '<= 2.5x bare node',
+      a.median / n.median <= 2.5,
+    )
+  })
+}
+
+async function cliRows() {
+  const node = []
+  const version = []
+  for (let i = 0; i < Math.max(10, RUNS); i++) {
+    node.push(await timeCommand(process.execPath, ['-e', '0']))
+    version.push(await timeCommand(process.execPath, [BIN, '--version']))
+  }
+  const v = summary(version)
+  const n = summary(node)
+  row('pgleak --version, whole process', 'node -e 0', `${range(v, 3, ' s')} vs ${range(n, 3, ' s')}: ${fmt(v.median / n.median, 2)}x`, '<= 1.3x', v.median / n.median <= 1.3)
+}
+
+async function memoryRows() {
+  const hours = isQuick ? 2 : 24
+  console.log(`replaying ${hours} h of 1 s polls on 1,000 backends...`)
+  const result = await runNode(['--expose-gc', worker('watch-memory.mjs'), String(hours)])
+  row(
+    `watch memory after a simulated ${hours} h of 1 s polls on 1,000 backends (heap after GC, replayed through the timeline and detectors)`,
+    'after 1 h',
+    `${fmt(result.endMb, 1)} MB vs ${fmt(result.hourMb, 1)} MB: ${fmt((result.endMb / result.hourMb - 1) * 100, 1)}%`,
+    'within 10%',
+    result.endMb <= result.hourMb * 1.1,
+  )
+}
+
 function machine() {
   const cpu = cpus()
   return `${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 1024 ** 3, 0)} GiB, Node ${process.version}, ${process.platform}-${process.arch}`
@@ -117,7 +214,10 @@ function table() {
 
 const dir = await mkdtemp(join(tmpdir(), 'pgleak-bench-'))
 try {
-  await logRows(dir)
+  if (!only || only === 'logs') await logRows(dir)
+  if (!only || only === 'poll') await pollRows()
+  if (!only || only === 'cli') await cliRows()
+  if (!only || only === 'memory') await memoryRows()
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

@@ -2,7 +2,7 @@
 // finding tracker in one pure object. `watch` feeds it live, `analyze` feeds
 // it a recording, `check` feeds it while a command runs: the same snapshots
 // give the same findings whichever way they come.
-import { runTimelineDetectors } from './detectors/index.js'
+import { runSnapshotDetectors, TIMELINE_DETECTORS } from './detectors/index.js'
 import { runPoolDetectors } from './detectors/pool/index.js'
 import type { PoolEvent } from './pool-event.js'
 import { PoolLedger } from './pool-ledger.js'
@@ -28,6 +28,12 @@ export interface MonitorUpdate extends TrackerUpdate {
   readonly current: readonly Finding[]
 }
 
+/**
+ * How often the detectors over time run, in sample time. They judge minutes of history, so every poll
+ * would only repeat them; the ones on the latest snapshot still run on every poll.
+ */
+export const TIMELINE_EVALUATION_MILLIS = 5000
+
 export class LeakMonitor {
   readonly timeline: Timeline
   /** The pool log's ledger, when one is followed. */
@@ -35,6 +41,8 @@ export class LeakMonitor {
   readonly #tracker = new FindingTracker()
   readonly #options: LeakMonitorOptions
   #settings: ServerSettings
+  #timelineFindings: readonly Finding[] = []
+  #timelineEvaluatedAtMillis = Number.NEGATIVE_INFINITY
 
   constructor(settings: ServerSettings, options: LeakMonitorOptions) {
     this.#settings = settings
@@ -66,12 +74,12 @@ export class LeakMonitor {
     const before = this.timeline.samples
     this.timeline.ingest(snapshot)
     if (this.timeline.samples === before) return { current: [], opened: [], resolved: [] }
-    let current = runTimelineDetectors({
-      timeline: this.timeline,
-      settings: this.#settings,
-      thresholds: this.#options.thresholds,
-      ignore: this.#options.ignore,
-    })
+    const input = { timeline: this.timeline, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore }
+    if (snapshot.sampledAtMillis - this.#timelineEvaluatedAtMillis >= TIMELINE_EVALUATION_MILLIS) {
+      this.#timelineFindings = TIMELINE_DETECTORS.flatMap((detect) => detect(input))
+      this.#timelineEvaluatedAtMillis = snapshot.sampledAtMillis
+    }
+    let current = [...runSnapshotDetectors({ snapshot, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore }), ...this.#timelineFindings]
     if (this.poolLedger) {
       const fromPools = runPoolDetectors({ ledger: this.poolLedger, thresholds: this.#options.thresholds, nowMillis: poolNowMillis ?? snapshot.sampledAtMillis, snapshot })
       current = joinPoolFindings(current, fromPools)
@@ -81,6 +89,9 @@ export class LeakMonitor {
 
   markGap(fromMillis: number, toMillis: number, reason: string): void {
     this.timeline.markGap(fromMillis, toMillis, reason)
+    // What was judged before the gap no longer holds.
+    this.#timelineFindings = []
+    this.#timelineEvaluatedAtMillis = Number.NEGATIVE_INFINITY
   }
 
   active(): TrackedFinding[] {

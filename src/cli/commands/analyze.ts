@@ -1,49 +1,10 @@
-import { open } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { analyzePoolLogs } from '../../analyze-logs.js'
-import { analyzeRecording } from '../../analyze-recording.js'
-import { formatDuration } from '../../core/duration.js'
-import { logAnalysisJsonDocument, renderLogAnalysis } from '../../render/log-analysis.js'
-import { renderWatchSummary, watchJsonDocument } from '../../render/watch-summary.js'
-import { looksLikeRecording } from '../../sources/recording/read-recording.js'
-import { addJudgementOptions, exitCodeForFindings, thresholdsFrom, type JudgementFlags } from '../judgement-options.js'
-import { stderrPalette, stdoutPalette, terminalWidth, writeJson } from '../output.js'
+import { addJudgementOptions, type JudgementFlags } from '../judgement-options.js'
 
-interface AnalyzeFlags extends JudgementFlags {
+export interface AnalyzeFlags extends JudgementFlags {
   readonly json: boolean
   readonly format?: string
   readonly color: boolean
-}
-
-const PROGRESS_MIN_BYTES = 50 * 1024 * 1024
-
-async function isRecording(path: string): Promise<boolean> {
-  if (path === '-') return false
-  const file = await open(path).catch(() => undefined)
-  if (!file) return false
-  try {
-    const { buffer, bytesRead } = await file.read(Buffer.alloc(4096), 0, 4096, 0)
-    return looksLikeRecording(buffer.toString('utf8', 0, bytesRead).split('\n')[0] ?? '')
-  } finally {
-    await file.close()
-  }
-}
-
-/** A progress line on stderr for big files, only on a terminal, at most a few times a second. */
-function progressReporter(): ((path: string, read: number, total: number | undefined) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined
-  const started = Date.now()
-  let last = 0
-  return (path, read, total) => {
-    if (total === undefined || total < PROGRESS_MIN_BYTES) return
-    const now = Date.now()
-    if (now - last < 200 && read < total) return
-    last = now
-    const mb = read / 1024 / 1024
-    const rate = mb / Math.max(0.001, (now - started) / 1000)
-    process.stderr.write(`\r\x1b[K${path}: ${Math.round((read / total) * 100)}% · ${mb.toFixed(0)} MB · ${rate.toFixed(0)} MB/s · ${formatDuration((now - started) / 1000)}`)
-    if (read >= total) process.stderr.write('\r\x1b[K')
-  }
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -62,39 +23,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .option('--no-color', 'plain text output')
     .addHelpText('after', '\nExamples:\n  $ pgleak analyze app.log postgresql.log.gz\n  $ pgleak analyze leak.ndjson')
     .action(async (files: string[], flags: AnalyzeFlags, cmd: Command) => {
-      const given = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli'
-      const thresholdFlags = ['maxIdleInTransaction', 'warnUsage', 'maxUsage', 'abandonedAfter', 'churnPerMinute']
-      const overrides = {
-        ...(given('groupBy') ? { groupBy: flags.groupBy } : {}),
-        ...(given('ignore') ? { ignore: flags.ignore } : {}),
-        ...(thresholdFlags.some(given) ? { thresholds: thresholdsFrom(flags) } : {}),
-      }
-      let exitCode = 0
-      const logs: string[] = []
-      for (const file of files) {
-        if (!(await isRecording(file))) {
-          logs.push(file)
-          continue
-        }
-        const result = await analyzeRecording(file, overrides)
-        if (result.skipped.count > 0) {
-          process.stderr.write(`${stderrPalette(flags).yellow('!')} ${file}: skipped ${result.skipped.count} line(s) that are not recording events (first: line ${result.skipped.firstLineNumbers.join(', ')})\n`)
-        }
-        if (flags.json) writeJson(watchJsonDocument(result, { recording: file, skippedLines: result.skipped.count }))
-        else process.stdout.write(`${renderWatchSummary(stdoutPalette(flags), result, { title: `pgleak analyze ${file}`, width: terminalWidth() })}\n`)
-        exitCode = Math.max(exitCode, exitCodeForFindings(result.findings, flags.failOn))
-      }
-      if (logs.length > 0) {
-        const progress = progressReporter()
-        const analysis = await analyzePoolLogs(logs, {
-          ...(flags.format !== undefined ? { format: flags.format } : {}),
-          thresholds: thresholdsFrom(flags),
-          ...(progress ? { onProgress: progress } : {}),
-        })
-        if (flags.json) writeJson(logAnalysisJsonDocument(analysis))
-        else process.stdout.write(`${renderLogAnalysis(stdoutPalette(flags), analysis, terminalWidth())}\n`)
-        exitCode = Math.max(exitCode, exitCodeForFindings(analysis.findings, flags.failOn))
-      }
-      process.exitCode = exitCode
+      const { runAnalyze } = await import('../actions/analyze.js')
+      process.exitCode = await runAnalyze(files, flags, cmd)
     })
 }

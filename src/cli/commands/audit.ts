@@ -1,12 +1,8 @@
 import type { Command } from 'commander'
-import { audit } from '../../audit.js'
-import { renderAuditText } from '../../render/audit-text.js'
-import { auditJsonDocument } from '../../render/json-document.js'
 import { addConnectionOptions, type ConnectionFlags } from '../connection-options.js'
-import { addJudgementOptions, exitCodeForFindings, thresholdsFrom, type JudgementFlags } from '../judgement-options.js'
-import { stdoutPalette, terminalWidth, writeJson } from '../output.js'
+import { addJudgementOptions, type JudgementFlags } from '../judgement-options.js'
 
-interface AuditFlags extends ConnectionFlags, JudgementFlags {
+export interface AuditFlags extends ConnectionFlags, JudgementFlags {
   readonly json: boolean
   readonly color: boolean
 }
@@ -24,16 +20,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--no-color', 'plain text output')
     .addHelpText('after', '\nExample:\n  $ pgleak audit --dsn postgres://app@db.internal/shop --group-by app,user --ignore app=pg_dump')
     .action(async (flags: AuditFlags) => {
-      const report = await audit({
-        ...(flags.dsn !== undefined ? { dsn: flags.dsn } : {}),
-        connectTimeoutMillis: flags.connectTimeout * 1000,
-        groupBy: flags.groupBy,
-        ignore: flags.ignore,
-        redact: flags.redact,
-        thresholds: thresholdsFrom(flags),
-      })
-      if (flags.json) writeJson(auditJsonDocument(report))
-      else process.stdout.write(`${renderAuditText(stdoutPalette(flags), report, flags.groupBy, terminalWidth())}\n`)
-      process.exitCode = exitCodeForFindings(report.findings, flags.failOn)
+      const { runAudit } = await import('../actions/audit.js')
+      process.exitCode = await runAudit(flags)
     })
 }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
 import { parseDurationOption } from '../option-parsers.js'
 import { addJudgementOptions, type JudgementFlags } from '../judgement-options.js'
-import { stderrPalette } from '../output.js'
-import { runWatch, watchOptionsFrom, type WatchFlags } from './watch.js'
+import type { WatchFlags } from './watch.js'
 
 interface DemoFlags extends JudgementFlags {
   readonly dsn?: string
@@ -35,6 +34,8 @@ export function registerDemoCommand(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ npx pgleak demo')
     .action(async (flags: DemoFlags) => {
       const { startDemo } = await import('../../demo/run-demo.js')
+      const { runWatch, watchOptionsFrom } = await import('../actions/watch.js')
+      const { stderrPalette } = await import('../output.js')
       const dim = stderrPalette(flags).dim
       const log = (line: string): void => void process.stderr.write(`${dim(line)}\n`)
       const demo = await startDemo({ ...(flags.dsn !== undefined ? { dsn: flags.dsn } : {}), log })

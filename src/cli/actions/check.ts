@@ -1,0 +1,114 @@
+// What `pgleak check` does, loaded only when it runs: commands/ holds the flags.
+import { appendFileSync, writeFileSync } from 'node:fs'
+import { check, type CheckResult } from '../../check.js'
+import { isAtLeast, type Severity } from '../../core/finding.js'
+import type { TrackedFinding } from '../../core/finding-tracker.js'
+import { PgleakError } from '../../errors.js'
+import { renderCheckText } from '../../render/check-text.js'
+import { renderGithubAnnotation, type AnnotationLocation } from '../../render/github-annotations.js'
+import { renderJunit } from '../../render/junit.js'
+import { renderCheckMarkdown } from '../../render/markdown.js'
+import { toJsonDocument } from '../../render/json-document.js'
+import type { WrappedCommand } from '../../sources/command/wrapped-command.js'
+import type { CheckFlags, CheckFormat } from '../commands/check.js'
+import { exitCodeForFindings, thresholdsFrom } from '../judgement-options.js'
+import { stderrPalette, terminalWidth } from '../output.js'
+
+export async function runCheck(argv: readonly string[], flags: CheckFlags, configPath: string | undefined): Promise<number> {
+  const palette = stderrPalette(flags)
+  const format: CheckFormat = flags.json ? 'json' : flags.format
+  let command: WrappedCommand | undefined
+  let interrupts = 0
+  const forward = (signal: NodeJS.Signals) => (): void => {
+    interrupts++
+    command?.signal(interrupts > 1 ? 'SIGKILL' : signal)
+  }
+  const onInt = forward('SIGINT')
+  const onTerm = forward('SIGTERM')
+  process.on('SIGINT', onInt)
+  process.on('SIGTERM', onTerm)
+  let result: CheckResult
+  try {
+    const thresholds = thresholdsFrom({ ...flags, warnUsage: flags.maxUsage })
+    result = await check({
+      ...(flags.dsn !== undefined ? { dsn: flags.dsn } : {}),
+      connectTimeoutMillis: flags.connectTimeout * 1000,
+      command: argv,
+      intervalMillis: Math.max(100, flags.interval * 1000),
+      settleMillis: flags.settle * 1000,
+      ...(flags.database !== undefined || flags.user !== undefined || flags.app !== undefined
+        ? { scope: { ...(flags.database !== undefined ? { database: flags.database } : {}), ...(flags.user !== undefined ? { user: flags.user } : {}), ...(flags.app !== undefined ? { app: flags.app } : {}) } }
+        : {}),
+      groupBy: flags.groupBy,
+      ignore: flags.ignore,
+      redact: flags.redact,
+      thresholds,
+      limits: {
+        ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
+        ...(flags.maxConnectsPerMinute !== undefined ? { maxConnectsPerMinute: flags.maxConnectsPerMinute } : {}),
+      },
+      ...(flags.poolLog !== undefined ? { poolLogPath: flags.poolLog } : {}),
+      ...(flags.poolLogFormat !== undefined ? { poolLogFormat: flags.poolLogFormat } : {}),
+      onCommandStart: (started) => (command = started),
+      onNotice: (message) => process.stderr.write(`${palette.yellow('pgleak:')} ${message}\n`),
+    })
+  } finally {
+    process.off('SIGINT', onInt)
+    process.off('SIGTERM', onTerm)
+  }
+
+  process.stderr.write(`${renderCheckText(palette, result, flags.failOn, terminalWidth())}\n`)
+  const location: AnnotationLocation | undefined = configPath ? { file: configPath } : undefined
+  const report = renderReport(result, format, flags.failOn, location)
+  if (report !== undefined) {
+    if (flags.output) writeReport(flags.output, report)
+    else process.stdout.write(report)
+  }
+  if (process.env.GITHUB_ACTIONS === 'true') {
+    if (format !== 'github') process.stdout.write(annotations(result.findings, flags.failOn, location))
+    const summaryPath = process.env.GITHUB_STEP_SUMMARY
+    if (summaryPath) appendFileSync(summaryPath, renderCheckMarkdown(result, flags.failOn))
+  }
+  // The command's own failure wins, so a failing test suite still fails the job with its own code.
+  if (result.command && result.command.status !== 0) return result.command.status
+  return exitCodeForFindings(result.findings, flags.failOn)
+}
+
+function annotations(findings: readonly TrackedFinding[], failOn: Severity, location: AnnotationLocation | undefined): string {
+  return findings
+    .filter((f) => isAtLeast(f.severity, 'warning'))
+    .map((f) => `${renderGithubAnnotation(f, failOn, location)}\n`)
+    .join('')
+}
+
+function renderReport(result: CheckResult, format: CheckFormat, failOn: Severity, location: AnnotationLocation | undefined): string | undefined {
+  switch (format) {
+    case 'text':
+      return undefined
+    case 'json':
+      return `${JSON.stringify(checkJsonDocument(result), null, 2)}\n`
+    case 'junit':
+      return renderJunit(result, failOn)
+    case 'github':
+      return annotations(result.findings, failOn, location)
+    case 'markdown':
+      return renderCheckMarkdown(result, failOn)
+  }
+}
+
+function checkJsonDocument(result: CheckResult): unknown {
+  return toJsonDocument({
+    server: result.server,
+    window: { from: new Date(result.window.fromMillis).toISOString(), to: new Date(result.window.toMillis).toISOString(), samples: result.window.samples },
+    findings: result.findings,
+    extra: { command: result.command, scope: result.scope, peakConnections: result.peakConnections, gaps: result.gaps },
+  })
+}
+
+function writeReport(path: string, report: string): void {
+  try {
+    writeFileSync(path, report)
+  } catch (error) {
+    throw new PgleakError('FILE_UNREADABLE', `cannot write ${path}: ${(error as Error).message}`, { cause: error })
+  }
+}

@@ -1,0 +1,134 @@
+// What `pgleak watch` does, loaded only when it runs: commands/ holds the flags.
+import type { TrackedFinding } from '../../core/finding-tracker.js'
+import { formatDuration } from '../../core/duration.js'
+import { severityBadge, type Palette } from '../../render/colors.js'
+import { renderLiveFrame, type LiveViewState } from '../../render/live-view.js'
+import { renderWatchSummary, watchJsonDocument } from '../../render/watch-summary.js'
+import { watch, type WatchEvent, type WatchOptions } from '../../watch.js'
+import type { WatchFlags } from '../commands/watch.js'
+import { exitCodeForFindings, thresholdsFrom } from '../judgement-options.js'
+import { LiveScreen } from '../live-screen.js'
+import { stderrPalette, stdoutPalette, terminalWidth, writeJson } from '../output.js'
+
+export function watchOptionsFrom(flags: WatchFlags): WatchOptions {
+  return {
+    ...(flags.dsn !== undefined ? { dsn: flags.dsn } : {}),
+    connectTimeoutMillis: flags.connectTimeout * 1000,
+    intervalMillis: Math.max(100, flags.interval * 1000),
+    ...(flags.duration !== undefined ? { durationMillis: flags.duration * 1000 } : {}),
+    ...(flags.record !== undefined ? { recordPath: flags.record } : {}),
+    ...(flags.poolLog !== undefined ? { poolLogPath: flags.poolLog } : {}),
+    ...(flags.poolLogFormat !== undefined ? { poolLogFormat: flags.poolLogFormat } : {}),
+    groupBy: flags.groupBy,
+    ignore: flags.ignore,
+    redact: flags.redact,
+    thresholds: thresholdsFrom(flags),
+  }
+}
+
+function clock(millis: number): string {
+  return new Date(millis).toISOString().slice(11, 19)
+}
+
+function findingLine(palette: Palette, finding: { severity: TrackedFinding['severity']; kind: string; title: string }): string {
+  return `${severityBadge(palette, finding.severity)} ${palette.dim(finding.kind)}  ${finding.title}`
+}
+
+/** Runs a watch with the output the streams call for, and returns the exit code. */
+export async function runWatch(flags: WatchFlags, options: WatchOptions): Promise<number> {
+  const liveStream = flags.json ? process.stderr : process.stdout
+  const isLive = liveStream.isTTY === true && !flags.ndjson
+  const palette = isLive || !flags.json ? (flags.json ? stderrPalette(flags) : stdoutPalette(flags)) : stderrPalette(flags)
+  const controller = new AbortController()
+  const stop = (): void => controller.abort()
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+
+  const screen = isLive ? new LiveScreen(liveStream) : undefined
+  let view: LiveViewState | undefined
+  let server: LiveViewState['server'] | undefined
+  let isPaused = false
+  let status = ''
+  const draw = (): void => {
+    if (!screen || !view || isPaused) return
+    screen.draw(renderLiveFrame(palette, { ...view, status, isPaused }, view.monitor.active(), screen.size))
+  }
+  const redrawPaused = (): void => {
+    if (screen && view) screen.draw(renderLiveFrame(palette, { ...view, status, isPaused }, view.monitor.active(), screen.size))
+  }
+  const onResize = (): void => redrawPaused()
+
+  const log = (line: string): void => {
+    if (screen) return
+    if (flags.ndjson || flags.json) process.stderr.write(`${line}\n`)
+    else process.stdout.write(`${line}\n`)
+  }
+
+  const onEvent = (event: WatchEvent): void => {
+    switch (event.type) {
+      case 'connected':
+        server = event.server
+        status = ''
+        if (event.isReconnect) log(`${palette.green('reconnected')} to ${event.server.target}`)
+        else if (!screen) log(palette.dim(`watching ${event.server.target} · PostgreSQL ${event.server.version} · every ${formatDuration((options.intervalMillis ?? 1000) / 1000)}`))
+        break
+      case 'sample': {
+        if (!server) break
+        view = { server, monitor: event.monitor, intervalMillis: options.intervalMillis ?? 1000, status, isPaused, ...(options.recordPath ? { recordPath: options.recordPath } : {}) }
+        if (flags.ndjson) process.stdout.write(`${JSON.stringify(ndjsonLine(event))}\n`)
+        for (const finding of event.update.opened) log(`${clock(event.snapshot.sampledAtMillis)} ${findingLine(palette, finding)}`)
+        for (const finding of event.update.resolved) log(`${clock(event.snapshot.sampledAtMillis)} ${palette.green('resolved')} ${palette.dim(finding.kind)}  ${finding.title}`)
+        draw()
+        break
+      }
+      case 'disconnected':
+        status = `connection lost (${event.message}); reconnecting in ${formatDuration(event.retryInMillis / 1000)} (attempt ${event.attempt})`
+        log(palette.yellow(status))
+        redrawPaused()
+        break
+      case 'gap':
+        log(palette.yellow(`no data from ${clock(event.gap.fromMillis)} to ${clock(event.gap.toMillis)}: ${event.gap.reason}`))
+        break
+      case 'skipped':
+        status = `a poll was skipped: ${event.message}`
+        log(palette.yellow(status))
+        break
+    }
+  }
+
+  try {
+    screen?.open((key) => {
+      if (key === 'q' || key === 'Q' || key === '\u0003') stop()
+      else if (key === 'p' || key === 'P') {
+        isPaused = !isPaused
+        redrawPaused()
+      }
+    })
+    if (screen) process.stdout.on('resize', onResize)
+    const result = await watch({ ...options, signal: controller.signal, onEvent })
+    screen?.close()
+    if (flags.json) writeJson(watchJsonDocument(result, options.recordPath ? { recording: options.recordPath } : {}))
+    else {
+      const out = flags.ndjson ? process.stderr : process.stdout
+      out.write(`\n${renderWatchSummary(flags.ndjson ? stderrPalette(flags) : stdoutPalette(flags), result, { title: 'pgleak watch', width: terminalWidth() })}\n`)
+    }
+    return exitCodeForFindings(result.findings, flags.failOn)
+  } finally {
+    screen?.close()
+    process.stdout.off('resize', onResize)
+    process.removeListener('SIGINT', stop)
+    process.removeListener('SIGTERM', stop)
+  }
+}
+
+function ndjsonLine(event: Extract<WatchEvent, { type: 'sample' }>): Record<string, unknown> {
+  const timeline = event.monitor.timeline
+  const groups = [...timeline.groups].map((group) => ({ ...group.key, connections: group.series.latest ?? 0 })).filter((g) => g.connections > 0)
+  return {
+    type: 'sample',
+    at: new Date(event.snapshot.sampledAtMillis).toISOString(),
+    clients: timeline.serverSeries.latest ?? 0,
+    groups,
+    findings: event.monitor.active().map(({ kind, severity, title, subject, pids }) => ({ kind, severity, title, subject, pids })),
+  }
+}
