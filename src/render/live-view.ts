@@ -63,11 +63,10 @@ function groupRows(monitor: LeakMonitor, trendWidth: number): GroupRow[] {
   const rows: GroupRow[] = []
   for (const group of timeline.groups) {
     const backends = members.get(group.id) ?? []
-    const points = group.series.points(latest.sampledAtMillis - 60_000)
-    const first = points[0]
+    const first = group.series.firstSince(latest.sampledAtMillis - 60_000)
     const minutes = first ? (latest.sampledAtMillis - first.atMillis) / 60_000 : 0
-    const perMinute = first && minutes > 0 ? ((group.series.latest ?? 0) - first.mean) / minutes : 0
-    if (backends.length === 0 && (group.series.latest ?? 0) === 0 && points.every((p) => p.max === 0)) continue
+    const perMinute = first && minutes > 0 ? ((group.series.latest ?? 0) - first.count) / minutes : 0
+    if (backends.length === 0 && (group.series.range(latest.sampledAtMillis - 60_000, latest.sampledAtMillis)?.max ?? 0) === 0) continue
     const transactionAges = backends.map((b) => secondsBetween(b.xactStartMillis, latest.sampledAtMillis)).filter((age): age is number => age !== null)
     rows.push({
       label: groupLabel(group.key),

@@ -65,6 +65,10 @@ function judgeGroup(
   window: { now: number; analysisFrom: number; floorWindow: number },
 ): ConnectionGrowthEvidence | undefined {
   const { now, analysisFrom, floorWindow } = window
+  // Cheap first: a group whose count has not gone up lately is not growing, whatever its history.
+  const latest = group.series.latest
+  const lately = group.series.range(now - Math.max(floorWindow / 3, 3 * input.timeline.meanIntervalMillis), now)
+  if (latest === undefined || !lately || latest <= lately.min) return undefined
   const points = group.series.points(analysisFrom)
   const floor = trailingMinimum(points, floorWindow).filter((p) => p.atMillis >= analysisFrom + floorWindow)
   if (floor.length < 5) return undefined
@@ -81,9 +85,6 @@ function judgeGroup(
   const recent = rangeOf(points, now - floorWindow / 4, now)
   const earlier = rangeOf(points, now - floorWindow, now - (floorWindow * 3) / 4)
   if (!recent || !earlier || recent.min < earlier.max + 1) return undefined
-  const latest = points[points.length - 1]!.min
-  const lately = rangeOf(points, now - Math.max(floorWindow / 3, 3 * input.timeline.meanIntervalMillis), now)
-  if (!lately || latest <= lately.min) return undefined
 
   const fit = linearFit(
     floor.map((p) => p.atMillis),

@@ -100,6 +100,35 @@ export class CountSeries {
     return points
   }
 
+  /**
+   * Lowest and highest count in [fromMillis, toMillis] (buckets by their min and max), without building
+   * points: the detectors ask this of every group on every evaluation.
+   */
+  range(fromMillis: number, toMillis: number): { min: number; max: number } | undefined {
+    let min = Number.POSITIVE_INFINITY
+    let max = Number.NEGATIVE_INFINITY
+    for (const bucket of this.#history) {
+      if (bucket.startMillis + this.#limits.bucketMillis <= fromMillis || bucket.startMillis > toMillis) continue
+      if (bucket.min < min) min = bucket.min
+      if (bucket.max > max) max = bucket.max
+    }
+    for (let i = this.#times.length - 1; i >= this.#start; i--) {
+      const atMillis = this.#times[i]!
+      if (atMillis > toMillis) continue
+      if (atMillis < fromMillis) break
+      const count = this.#counts[i]!
+      if (count < min) min = count
+      if (count > max) max = count
+    }
+    return Number.isFinite(min) ? { min, max } : undefined
+  }
+
+  /** The first recent sample at or after `millis`, for a change per minute. */
+  firstSince(millis: number): { atMillis: number; count: number } | undefined {
+    for (let i = this.#start; i < this.#times.length; i++) if (this.#times[i]! >= millis) return { atMillis: this.#times[i]!, count: this.#counts[i]! }
+    return undefined
+  }
+
   /** The last `count` recent samples, for sparklines. */
   recentCounts(count: number): number[] {
     return this.#counts.slice(Math.max(this.#start, this.#counts.length - count))

@@ -9,11 +9,13 @@ import { isIgnored, type IgnoreRule } from '../ignore-rule.js'
 import type { Snapshot } from '../snapshot.js'
 import { CountSeries, DEFAULT_SERIES_LIMITS, type SeriesLimits } from './count-series.js'
 import { SessionChurn } from './session-churn.js'
-import { sessionIdentity } from './session-identity.js'
 
 export interface TrackedSession {
-  readonly identity: string
   readonly pid: number
+  /** With the pid, what names the session: a pid is reused once its process ends. */
+  readonly backendStartMillis: number | null
+  /** The sample that last saw it. */
+  lastSeenSample: number
   /** null while the session is still connecting (state `starting`): it has no application name yet. */
   groupId: string | null
   readonly firstSeenMillis: number
@@ -75,7 +77,8 @@ export class Timeline {
   readonly groupBy: readonly GroupDimension[]
   readonly #ignore: readonly IgnoreRule[]
   readonly #seriesLimits: SeriesLimits
-  readonly #sessions = new Map<string, TrackedSession>()
+  /** By pid; a different backend_start under the same pid is a new session (the pid was reused). */
+  readonly #sessions = new Map<number, TrackedSession>()
   readonly #groups = new Map<string, GroupTimeline>()
   readonly #gaps: TimelineGap[] = []
   /** Client connections of the whole server, ignored ones included (they take slots too). */
@@ -164,25 +167,28 @@ export class Timeline {
     this.#samplesSinceGap++
 
     const counts = new Map<string, number>()
-    const seen = new Set<string>()
     let serverClients = 0
     for (const backend of snapshot.backends) {
       if (!isClientBackend(backend)) continue
       serverClients++
       if (isIgnored(backend, this.#ignore)) continue
-      const identity = sessionIdentity(backend)
-      seen.add(identity)
       const isConnecting = backend.state === 'starting'
-      let tracked = this.#sessions.get(identity)
+      let tracked = this.#sessions.get(backend.pid)
+      if (tracked && tracked.backendStartMillis !== backend.backendStartMillis) {
+        this.#close(tracked, now)
+        tracked = undefined
+      }
       if (tracked) {
+        tracked.lastSeenSample = this.#samples
         if (backend.queryStartMillis !== tracked.lastQueryStartMillis && tracked.groupId !== null) tracked.isReused = true
         tracked.lastQueryStartMillis = backend.queryStartMillis
         tracked.lastSeenMillis = now
         tracked.backend = backend
       } else {
         tracked = {
-          identity,
           pid: backend.pid,
+          backendStartMillis: backend.backendStartMillis,
+          lastSeenSample: this.#samples,
           groupId: null,
           firstSeenMillis: now,
           lastSeenMillis: now,
@@ -190,7 +196,7 @@ export class Timeline {
           isReused: false,
           backend,
         }
-        this.#sessions.set(identity, tracked)
+        this.#sessions.set(backend.pid, tracked)
         // Sessions already there when pgleak started (or came back) were not opened in front of it.
         if (this.#isFresh && !isConnecting) tracked.groupId = this.#groupOf(backend).id
       }
@@ -203,23 +209,7 @@ export class Timeline {
       if (tracked.groupId !== null) counts.set(tracked.groupId, (counts.get(tracked.groupId) ?? 0) + 1)
     }
 
-    for (const [identity, tracked] of this.#sessions) {
-      if (seen.has(identity)) continue
-      this.#sessions.delete(identity)
-      // It ended somewhere between the last poll that saw it and this one; take the middle.
-      const endedMillis = (tracked.lastSeenMillis + now) / 2
-      const startedMillis = tracked.backend.backendStartMillis ?? tracked.firstSeenMillis
-      const lifetimeSeconds = Math.max(0, (endedMillis - startedMillis) / 1000)
-      const clientAddr = tracked.backend.clientAddr ?? 'local'
-      if (tracked.groupId === null) {
-        const unattributed = this.#unattributedFor(clientAddr)
-        unattributed.churn.recordOpened(tracked.firstSeenMillis)
-        unattributed.churn.recordClosed(now, lifetimeSeconds)
-        continue
-      }
-      this.#groups.get(tracked.groupId)?.churn.recordClosed(now, lifetimeSeconds)
-      if (lifetimeSeconds <= SHORT_LIFE_SECONDS) this.#scoreOwner(clientAddr, tracked.groupId, 2)
-    }
+    for (const tracked of this.#sessions.values()) if (tracked.lastSeenSample !== this.#samples) this.#close(tracked, now)
 
     for (const group of this.#groups.values()) group.series.push(now, counts.get(group.id) ?? 0)
     this.serverSeries.push(now, serverClients)
@@ -242,6 +232,24 @@ export class Timeline {
     this.#sessionCounter.length = 0
     this.#isFresh = true
     this.#samplesSinceGap = 0
+  }
+
+  /** A session gone since the last poll: counted as closed with its life. */
+  #close(tracked: TrackedSession, now: number): void {
+    this.#sessions.delete(tracked.pid)
+    // It ended somewhere between the last poll that saw it and this one; take the middle.
+    const endedMillis = (tracked.lastSeenMillis + now) / 2
+    const startedMillis = tracked.backendStartMillis ?? tracked.firstSeenMillis
+    const lifetimeSeconds = Math.max(0, (endedMillis - startedMillis) / 1000)
+    const clientAddr = tracked.backend.clientAddr ?? 'local'
+    if (tracked.groupId === null) {
+      const unattributed = this.#unattributedFor(clientAddr)
+      unattributed.churn.recordOpened(tracked.firstSeenMillis)
+      unattributed.churn.recordClosed(now, lifetimeSeconds)
+      return
+    }
+    this.#groups.get(tracked.groupId)?.churn.recordClosed(now, lifetimeSeconds)
+    if (lifetimeSeconds <= SHORT_LIFE_SECONDS) this.#scoreOwner(clientAddr, tracked.groupId, 2)
   }
 
   #unattributedFor(clientAddr: string): UnattributedChurn {
