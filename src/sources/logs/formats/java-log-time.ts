@@ -4,52 +4,19 @@
 // ISO8601). A layout without a zone is read as UTC: the log does not say
 // where it was written. A time of day alone (logback's default `HH:mm:ss.SSS`)
 // or slf4j-simple's milliseconds since start give no time.
+import { digitsAt, LocalDateTimeReader } from './local-date-time.js'
 
-function digitsAt(text: string, at: number, count: number): number {
-  let value = 0
-  for (let i = at; i < at + count; i++) {
-    const digit = text.charCodeAt(i) - 48
-    if (!(digit >= 0 && digit <= 9)) return -1
-    value = value * 10 + digit
-  }
-  return value
-}
-
-/** Reads line times; the day is kept between lines, most of a log's lines share it. */
+/** Reads line times. */
 export class LineTimeReader {
-  #dayKey = -1
-  #dayMillis = 0
+  readonly #dateTime = new LocalDateTimeReader()
 
   /** Epoch milliseconds from the date and time the line starts with, or null. */
   read(line: string): number | null {
     const separator = line.charCodeAt(10)
     if (line.charCodeAt(4) !== 45 || line.charCodeAt(7) !== 45 || (separator !== 84 /* T */ && separator !== 32)) return null
-    const year = digitsAt(line, 0, 4)
-    const month = digitsAt(line, 5, 2)
-    const day = digitsAt(line, 8, 2)
-    const hour = digitsAt(line, 11, 2)
-    const minute = digitsAt(line, 14, 2)
-    const second = digitsAt(line, 17, 2)
-    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return null
-    let at = 19
-    let millis = 0
-    const mark = line.charCodeAt(at)
-    if (mark === 46 /* . */ || mark === 44 /* , */) {
-      let scale = 100
-      for (at++; ; at++) {
-        const digit = line.charCodeAt(at) - 48
-        if (!(digit >= 0 && digit <= 9)) break
-        millis += digit * scale
-        scale /= 10
-      }
-      millis = Math.floor(millis)
-    }
-    const dayKey = (year * 100 + month) * 100 + day
-    if (dayKey !== this.#dayKey) {
-      this.#dayKey = dayKey
-      this.#dayMillis = Date.UTC(year, month - 1, day)
-    }
-    const local = this.#dayMillis + ((hour * 60 + minute) * 60 + second) * 1000 + millis
+    if (!this.#dateTime.read(line, 0, true)) return null
+    const local = this.#dateTime.localMillis
+    const at = this.#dateTime.end
     const sign = line.charCodeAt(at)
     if (sign !== 43 /* + */ && sign !== 45 /* - */) return local
     const offsetHours = digitsAt(line, at + 1, 2)

@@ -2,6 +2,7 @@
 // (%m, csvlog, jsonlog), `2024-05-01 12:00:00 CET` (%t) or epoch seconds
 // (%n). The zone is tzdata's abbreviation for the moment, or a numeric
 // offset (`-03`, `+0545`) where tzdata has no letters for it.
+import { LocalDateTimeReader } from './local-date-time.js'
 
 /** Minutes east of UTC for abbreviations that mean one offset wherever they are printed. */
 const ZONE_OFFSET_MINUTES: ReadonlyMap<string, number> = new Map([
@@ -68,16 +69,6 @@ const DATE_TIME = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/
 const EPOCH = /(?:^|[^\d.])(\d{9,11})\.(\d{3})(?![\d.])/
 
 /** The number written by `count` digits at `at`, or -1. */
-function digitsAt(text: string, at: number, count: number): number {
-  let value = 0
-  for (let i = at; i < at + count; i++) {
-    const digit = text.charCodeAt(i) - 48
-    if (!(digit >= 0 && digit <= 9)) return -1
-    value = value * 10 + digit
-  }
-  return value
-}
-
 function isZoneCharacter(code: number): boolean {
   return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 45 || code === 58
 }
@@ -87,8 +78,7 @@ function isZoneCharacter(code: number): boolean {
  * day and zone seen are kept rather than worked out again.
  */
 export class ServerTimeReader {
-  #dayKey = -1
-  #dayMillis = 0
+  readonly #dateTime = new LocalDateTimeReader()
   #zone = ''
   #zoneMillis = 0
 
@@ -103,30 +93,8 @@ export class ServerTimeReader {
       }
       at = found.index
     }
-    const year = digitsAt(text, at, 4)
-    const month = digitsAt(text, at + 5, 2)
-    const day = digitsAt(text, at + 8, 2)
-    const hour = digitsAt(text, at + 11, 2)
-    const minute = digitsAt(text, at + 14, 2)
-    const second = digitsAt(text, at + 17, 2)
-    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return null
-    let position = at + 19
-    let millis = 0
-    if (text.charCodeAt(position) === 46 /* . */) {
-      let scale = 100
-      for (position++; ; position++) {
-        const digit = text.charCodeAt(position) - 48
-        if (!(digit >= 0 && digit <= 9)) break
-        millis += digit * scale
-        scale /= 10
-      }
-      millis = Math.floor(millis)
-    }
-    const dayKey = (year * 100 + month) * 100 + day
-    if (dayKey !== this.#dayKey) {
-      this.#dayKey = dayKey
-      this.#dayMillis = Date.UTC(year, month - 1, day)
-    }
+    if (!this.#dateTime.read(text, at, false)) return null
+    const position = this.#dateTime.end
     let offsetMillis = 0
     if (text.charCodeAt(position) === 32) {
       const zoneStart = position + 1
@@ -141,6 +109,6 @@ export class ServerTimeReader {
         offsetMillis = this.#zoneMillis
       }
     }
-    return this.#dayMillis + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offsetMillis
+    return this.#dateTime.localMillis - offsetMillis
   }
 }
