@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
-import { parseDurationOption } from '../option-parsers.js'
 import { addJudgementOptions, type JudgementFlags } from '../judgement-options.js'
-import type { WatchFlags } from './watch.js'
+import { addWatchRunOptions, type WatchFlags } from './watch.js'
 
 interface DemoFlags extends JudgementFlags {
   readonly dsn?: string
@@ -24,11 +23,7 @@ export function registerDemoCommand(program: Command): void {
         '(it creates a table pgleak_demo_orders there).',
     )
     .option('--dsn <url>', 'run the workload on this server instead of a throwaway one')
-    .option('--interval <duration>', 'time between polls', parseDurationOption, 1)
-    .option('--duration <duration>', 'stop after this long (default: on a terminal until q, else 90s)', parseDurationOption)
-    .option('--record <file>', 'append every snapshot to this NDJSON file, for pgleak analyze')
-    .option('--json', 'print the JSON document on stdout at the end', false)
-    .option('--ndjson', 'print one JSON line per poll on stdout', false)
+  addWatchRunOptions(command, 'on a terminal until q, else 90s')
   addJudgementOptions(command, { isOverTime: true })
     .option('--no-color', 'plain text output')
     .addHelpText('after', '\nExample:\n  $ npx pgleak demo')

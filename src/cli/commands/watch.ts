@@ -22,14 +22,9 @@ export function registerWatchCommand(program: Command): void {
       'Polls pg_stat_activity every --interval over one connection and shows, live, connections per group with their trend and the findings as they appear: ' +
         'connection-growth, churn, abandoned-connections, idle-in-transaction, headroom. On a terminal: q quits, p pauses. Prints every finding seen when it ends.',
     )
-  addConnectionOptions(command)
-    .option('--interval <duration>', 'time between polls', parseDurationOption, 1)
-    .option('--duration <duration>', 'stop after this long (default: until q or Ctrl-C)', parseDurationOption)
-    .option('--record <file>', 'append every snapshot to this NDJSON file, for pgleak analyze')
+  addWatchRunOptions(addConnectionOptions(command), 'until q or Ctrl-C')
     .option('--pool-log <file>', "follow this pool log as it grows and join its checkouts to the server's sessions")
     .option('--pool-log-format <name>', 'its format, when it should not be detected')
-    .option('--json', 'print the JSON document on stdout at the end', false)
-    .option('--ndjson', 'print one JSON line per poll on stdout', false)
   addJudgementOptions(command, { isOverTime: true })
     .option('--no-color', 'plain text output')
     .addHelpText('after', '\nExamples:\n  $ npx pgleak watch --dsn postgres://app@localhost/shop\n  $ pgleak watch --duration 10m --record leak.ndjson --json > findings.json')
@@ -37,4 +32,14 @@ export function registerWatchCommand(program: Command): void {
       const { runWatch, watchOptionsFrom } = await import('../actions/watch.js')
       process.exitCode = await runWatch(flags, watchOptionsFrom(flags))
     })
+}
+
+/** How a watch runs and what it prints: shared by watch and demo. */
+export function addWatchRunOptions(command: Command, durationDefault: string): Command {
+  return command
+    .option('--interval <duration>', 'time between polls', parseDurationOption, 1)
+    .option('--duration <duration>', `stop after this long (default: ${durationDefault})`, parseDurationOption)
+    .option('--record <file>', 'append every snapshot to this NDJSON file, for pgleak analyze')
+    .option('--json', 'print the JSON document on stdout at the end', false)
+    .option('--ndjson', 'print one JSON line per poll on stdout', false)
 }

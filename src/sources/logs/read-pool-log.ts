@@ -4,7 +4,7 @@
 // exhaustion texts are recognised on any line the format itself has nothing
 // to say about, whatever wrote it. Memory stays flat: nothing but the first
 // lines (for detection) and the parser's own small state is kept.
-import { createReadStream } from 'node:fs'
+import { createReadStream, ReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
@@ -132,7 +132,8 @@ export async function readPoolLog(path: string, options: ReadPoolLogOptions): Pr
   try {
     for await (const chunk of decompressIfGzip(stream)) {
       splitter.push(chunk, onLine)
-      bytesRead = raw.readableLength !== undefined && 'bytesRead' in raw ? Number((raw as unknown as { bytesRead: number }).bytesRead) : bytesRead + chunk.length
+      // A file stream counts the bytes it read, which for gzip is what the progress compares with the file's size.
+      bytesRead = raw instanceof ReadStream ? raw.bytesRead : bytesRead + chunk.length
       options.onProgress?.(bytesRead, totalBytes)
     }
   } catch (error) {
