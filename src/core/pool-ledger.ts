@@ -56,6 +56,9 @@ export interface PoolState {
   readonly longHolds: LongHold[]
   /** Lives of closed connections, a bounded sample (not in time order once full), with when they closed, for churn. */
   readonly lifetimes: { readonly closedAtMillis: number; readonly seconds: number }[]
+  /** How many values each bounded sample was ever given: which slot the next one overwrites. */
+  holdsSampled: number
+  lifetimesSampled: number
   firstAtMillis: number | null
   lastAtMillis: number | null
   lastLine: number
@@ -69,6 +72,7 @@ export interface ServerSessionStats {
   started: number
   ended: number
   readonly lifetimes: { readonly endedAtMillis: number; readonly seconds: number }[]
+  lifetimesSampled: number
 }
 
 const SAMPLE_LIMIT = 2000
@@ -105,13 +109,13 @@ export class PoolLedger {
     const application = event.application ?? ''
     let stats = this.serverSessions.get(application)
     if (!stats) {
-      stats = { application, started: 0, ended: 0, lifetimes: [] }
+      stats = { application, started: 0, ended: 0, lifetimes: [], lifetimesSampled: 0 }
       this.serverSessions.set(application, stats)
     }
     if (event.type === 'session-start') stats.started++
     else {
       stats.ended++
-      if (event.sessionSeconds !== undefined && event.atMillis !== null) pushBounded(stats.lifetimes, { endedAtMillis: event.atMillis, seconds: event.sessionSeconds })
+      if (event.sessionSeconds !== undefined && event.atMillis !== null) pushBounded(stats.lifetimes, { endedAtMillis: event.atMillis, seconds: event.sessionSeconds }, stats.lifetimesSampled++)
     }
   }
 
@@ -137,6 +141,8 @@ export class PoolLedger {
         holdSeconds: [],
         longHolds: [],
         lifetimes: [],
+        holdsSampled: 0,
+        lifetimesSampled: 0,
         firstAtMillis: event.atMillis,
         lastAtMillis: event.atMillis,
         lastLine: event.line,
@@ -157,8 +163,13 @@ export class PoolLedger {
   }
 
   #connection(pool: PoolState, event: PoolEvent): ConnectionState | undefined {
+    return event.connection === undefined ? undefined : this.#connectionNamed(pool, event, pool.connections.get(event.connection))
+  }
+
+  /** The connection `known` already looked up (one map lookup per event, not two), else a new one. */
+  #connectionNamed(pool: PoolState, event: PoolEvent, known: ConnectionState | undefined): ConnectionState | undefined {
     if (event.connection === undefined) return undefined
-    let connection = pool.connections.get(event.connection)
+    let connection = known
     if (!connection) {
       connection = { id: event.connection, createdAtMillis: null, checkout: undefined }
       pool.connections.set(event.connection, connection)
@@ -180,28 +191,20 @@ export class PoolLedger {
         const isReplacement = pool.lastEventType === 'close' || pool.lastEventType === 'invalidate'
         if (pool.idleConnections > 0 && !isReplacement) pool.createdWhileIdle++
         pool.created++
-        const isKnown = event.connection !== undefined && pool.connections.has(event.connection)
-        const connection = this.#connection(pool, event)
+        const known = event.connection !== undefined ? pool.connections.get(event.connection) : undefined
+        const connection = this.#connectionNamed(pool, event, known)
         if (!connection) return
         connection.createdAtMillis = event.atMillis
-        if (!isKnown) pool.idleConnections++
+        if (!known) pool.idleConnections++
         return
       }
       case 'checkout': {
         pool.checkouts++
-        const isKnown = event.connection !== undefined && pool.connections.has(event.connection)
-        const connection = this.#connection(pool, event)
+        const known = event.connection !== undefined ? pool.connections.get(event.connection) : undefined
+        const connection = this.#connectionNamed(pool, event, known)
         if (!connection) return
-        if (isKnown && !connection.checkout) pool.idleConnections--
-        connection.checkout = {
-          connection: connection.id,
-          poolEventIndex: pool.events,
-          atMillis: event.atMillis,
-          line: event.line,
-          ...(event.stack ? { stack: event.stack } : {}),
-          ...(event.thread !== undefined ? { thread: event.thread } : {}),
-          ...(connection.backendPid !== undefined ? { backendPid: connection.backendPid } : {}),
-        }
+        if (known && !connection.checkout) pool.idleConnections--
+        connection.checkout = checkoutOf(connection, pool, event)
         return
       }
       case 'checkin':
@@ -214,8 +217,8 @@ export class PoolLedger {
         pool.idleConnections++
         if (out.atMillis === null || event.atMillis === null) return
         const heldSeconds = Math.max(0, (event.atMillis - out.atMillis) / 1000)
-        pushBounded(pool.holdSeconds, heldSeconds)
-        recordLongHold(pool.longHolds, { connection: connection.id, heldSeconds, line: out.line, ...(out.stack ? { stack: out.stack } : {}) })
+        pushBounded(pool.holdSeconds, heldSeconds, pool.holdsSampled++)
+        if (isLongEnoughToKeep(pool.longHolds, heldSeconds)) recordLongHold(pool.longHolds, { connection: connection.id, heldSeconds, line: out.line, ...(out.stack ? { stack: out.stack } : {}) })
         return
       }
       case 'close':
@@ -227,7 +230,7 @@ export class PoolLedger {
         if (!connection.checkout) pool.idleConnections--
         pool.connections.delete(connection.id)
         if (connection.createdAtMillis !== null && event.atMillis !== null) {
-          pushBounded(pool.lifetimes, { closedAtMillis: event.atMillis, seconds: Math.max(0, (event.atMillis - connection.createdAtMillis) / 1000) })
+          pushBounded(pool.lifetimes, { closedAtMillis: event.atMillis, seconds: Math.max(0, (event.atMillis - connection.createdAtMillis) / 1000) }, pool.lifetimesSampled++)
         }
         return
       }
@@ -257,7 +260,7 @@ export class PoolLedger {
         if (pool.leakWarnings.length < LEAK_WARNINGS_KEPT) pool.leakWarnings.push(event)
         const connection = this.#connection(pool, event)
         if (connection && !connection.checkout) {
-          connection.checkout = { connection: connection.id, poolEventIndex: pool.events, atMillis: event.atMillis, line: event.line, ...(event.stack ? { stack: event.stack } : {}), ...(event.thread !== undefined ? { thread: event.thread } : {}) }
+          connection.checkout = checkoutOf(connection, pool, event)
         }
         return
       }
@@ -268,16 +271,27 @@ export class PoolLedger {
   }
 }
 
-/** Once full, each new value overwrites the oldest: the sample stays recent and O(1) to keep. */
-const cursors = new WeakMap<unknown[], number>()
-function pushBounded<T>(list: T[], value: T): void {
-  if (list.length < SAMPLE_LIMIT) {
-    list.push(value)
-    return
-  }
-  const at = cursors.get(list) ?? 0
-  list[at] = value
-  cursors.set(list, (at + 1) % SAMPLE_LIMIT)
+/**
+ * Once full, each new value overwrites the oldest, found from how many the sample was ever given
+ * (`taken`, before this one): the sample stays recent and costs O(1) per value.
+ */
+function pushBounded<T>(list: T[], value: T, taken: number): void {
+  if (list.length < SAMPLE_LIMIT) list.push(value)
+  else list[taken % SAMPLE_LIMIT] = value
+}
+
+/** One object per checkout, built in one go: this runs for every checkout of a log of millions. */
+function checkoutOf(connection: ConnectionState, pool: PoolState, event: PoolEvent): Checkout {
+  const checkout: { -readonly [K in keyof Checkout]: Checkout[K] } = { connection: connection.id, poolEventIndex: pool.events, atMillis: event.atMillis, line: event.line }
+  if (event.stack) checkout.stack = event.stack
+  if (event.thread !== undefined) checkout.thread = event.thread
+  if (connection.backendPid !== undefined) checkout.backendPid = connection.backendPid
+  return checkout
+}
+
+/** Whether a hold would make the kept longest ones, asked before one is built for every checkin. */
+function isLongEnoughToKeep(holds: readonly LongHold[], heldSeconds: number): boolean {
+  return holds.length < LONG_HOLDS_KEPT || heldSeconds > holds[holds.length - 1]!.heldSeconds
 }
 
 function recordLongHold(holds: LongHold[], hold: LongHold): void {

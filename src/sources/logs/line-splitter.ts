@@ -15,6 +15,16 @@ const NUL = 0x00
 
 export type LineHandler = (line: string, lineNumber: number) => void
 
+/**
+ * Buffer's own decoders, called directly: `toString(encoding, start, end)` checks its arguments and
+ * looks the encoding up on every call, which on a log of millions of lines costs as much as the
+ * decoding. They are not in Node's typings, so they are looked up once and fall back to `toString`.
+ */
+type SliceDecoder = (this: Buffer, start: number, end: number) => string
+const decoders = Buffer.prototype as unknown as { latin1Slice?: SliceDecoder; utf8Slice?: SliceDecoder }
+const decodeLatin1: SliceDecoder = decoders.latin1Slice ?? function (this: Buffer, start, end) { return this.toString('latin1', start, end) }
+const decodeUtf8: SliceDecoder = decoders.utf8Slice ?? function (this: Buffer, start, end) { return this.toString('utf8', start, end) }
+
 export class LineSplitter {
   readonly skipped: SkippedLineCount
   #pending: Buffer | undefined
@@ -22,8 +32,8 @@ export class LineSplitter {
   #lineNumber = 0
   /** Where the next NUL byte is in the buffer being split (-1: none): one scan per buffer, not one per line. */
   #nextNul = -1
-  /** Whether the buffer being split is all ASCII: then latin1 decodes it to the same text, faster. */
-  #encoding: 'latin1' | 'utf8' = 'utf8'
+  /** latin1 when the buffer being split is all ASCII: it decodes to the same text, faster. */
+  #decode: SliceDecoder = decodeUtf8
 
   constructor(skipped: SkippedLineCount) {
     this.skipped = skipped
@@ -42,12 +52,12 @@ export class LineSplitter {
       const line = this.#pending ? Buffer.concat([this.#pending, chunk.subarray(0, end)]) : chunk.subarray(0, end)
       this.#pending = undefined
       this.#nextNul = line.indexOf(NUL)
-      this.#encoding = isAscii(line) ? 'latin1' : 'utf8'
+      this.#decode = isAscii(line) ? decodeLatin1 : decodeUtf8
       this.#emit(line, 0, line.length, onLine)
       start = end + 1
     }
     this.#nextNul = chunk.indexOf(NUL, start)
-    this.#encoding = isAscii(chunk) ? 'latin1' : 'utf8'
+    this.#decode = isAscii(chunk) ? decodeLatin1 : decodeUtf8
     for (;;) {
       const end = chunk.indexOf(LF, start)
       if (end === -1) break
@@ -76,7 +86,7 @@ export class LineSplitter {
   end(onLine: LineHandler): void {
     if (this.#pending && this.#pending.length > 0) {
       this.#nextNul = this.#pending.indexOf(NUL)
-      this.#encoding = 'utf8'
+      this.#decode = decodeUtf8
       this.#emit(this.#pending, 0, this.#pending.length, onLine)
     }
     this.#pending = undefined
@@ -94,7 +104,7 @@ export class LineSplitter {
     if (stop > start && data[stop - 1] === CR) stop--
     if (this.#nextNul !== -1 && this.#nextNul < start) this.#nextNul = data.indexOf(NUL, start)
     if (this.#nextNul !== -1 && this.#nextNul < stop) return this.#countSkipped(lineNumber, 'binary')
-    onLine(data.toString(this.#encoding, start, stop), lineNumber)
+    onLine(this.#decode.call(data, start, stop), lineNumber)
   }
 
   #countSkipped(lineNumber: number, why: 'overLong' | 'binary'): void {

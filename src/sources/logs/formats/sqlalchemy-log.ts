@@ -10,9 +10,10 @@
 //
 // This runs on every line of files of hundreds of megabytes, so it finds
 // things with indexOf and fixed offsets rather than regexes, and reuses the
-// pool name and the minute of the last timestamp when they repeat.
+// pool name and the day of the last timestamp when they repeat.
 import type { PoolEvent, PoolEventType } from '../../../core/pool-event.js'
 import { OWN_LINE_NOTHING_TO_SAY, type LineParser, type LogFormat } from '../log-format.js'
+import { LocalDateTimeReader } from './local-date-time.js'
 
 const LOGGER = 'sqlalchemy.pool'
 const QUEUEPOOL_LIMIT = /QueuePool limit of size (\d+) overflow (-?\d+) reached, connection timed out, timeout (\d+(?:\.\d+)?)/
@@ -22,10 +23,8 @@ const IDS_BEFORE_LEVEL = /\b(\d{2,})\b(?:\s+(\d{2,})\b)?/
 const EMPTY: readonly PoolEvent[] = []
 
 /** What follows `Connection <repr>` in the messages about one connection. */
-const CONNECTION_SUFFIXES: readonly (readonly [string, PoolEventType | undefined])[] = [
-  [' checked out from pool', 'checkout'],
-  [' being returned to pool', 'checkin'],
-]
+const CHECKED_OUT = [' checked out from pool', 'checkout'] as const
+const RETURNED = [' being returned to pool', 'checkin'] as const
 
 /** A copy that owns its characters: a slice would keep the whole line alive. */
 function own(text: string): string {
@@ -45,17 +44,12 @@ function connectionIdIn(line: string, from: number, to: number): string {
   return line.slice(at + 4, end)
 }
 
-function digit(line: string, at: number): number {
-  return line.charCodeAt(at) - 48
-}
-
 class SqlalchemyLineParser implements LineParser {
   /** The pool the last pool line named: a TimeoutError in a traceback names none. */
   #lastPool = LOGGER
   #lastLogger = ''
   #lastProcess: number | undefined
-  #lastMinute = ''
-  #lastMinuteMillis = 0
+  readonly #dateTime = new LocalDateTimeReader()
   /** The current line's %(process)d and %(thread)d: fields, so no object is made per line. */
   #process: number | undefined
   #thread: string | undefined
@@ -71,24 +65,22 @@ class SqlalchemyLineParser implements LineParser {
     let messageStart = loggerEnd
     for (let code = line.charCodeAt(messageStart); messageStart < line.length && (code === 32 || code === 58 || code === 93 || code === 124 || code === 45); code = line.charCodeAt(++messageStart));
 
-    const atMillis = this.#timeOf(line)
-    this.#readIds(line, loggerAt)
-    const process = this.#process
-    const thread = this.#thread
-    const pool = this.#poolName(line, loggerAt, loggerEnd, process)
     const first = line.charCodeAt(messageStart)
     let type: PoolEventType | undefined
     let reprStart = -1
     let reprEnd = line.length
+    let other: 'disposed' | 'recreating' | 'gc' | undefined
 
     if (first === 67 /* C */) {
       if (line.startsWith('Connection <', messageStart)) {
         reprStart = messageStart + 11
-        for (const [suffix, suffixType] of CONNECTION_SUFFIXES) {
+        // Both end in `pool`; most other `Connection <...>` messages (reset, rollback, pre-ping) do not.
+        if (line.charCodeAt(line.length - 1) === 108 /* l */) {
+          // `...m pool` or `...o pool`: one comparison of the whole suffix, not two.
+          const [suffix, suffixType] = line.charCodeAt(line.length - 6) === 109 /* m */ ? CHECKED_OUT : RETURNED
           if (line.endsWith(suffix)) {
             type = suffixType
             reprEnd = line.length - suffix.length
-            break
           }
         }
       } else if (line.startsWith('Created new connection <', messageStart)) {
@@ -107,20 +99,35 @@ class SqlalchemyLineParser implements LineParser {
       const reason = line.indexOf('> (reason: ', reprStart)
       if (reason !== -1) reprEnd = reason + 1
     } else if (first === 80 /* P */) {
-      if (line.startsWith('Pool disposed. ', messageStart)) {
-        const status = POOL_STATUS.exec(line)
-        return [status ? this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined, { poolSize: Number(status[1]), idle: Number(status[2]), active: Number(status[4]) }) : this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined)]
-      }
-      if (line.startsWith('Pool recreating', messageStart)) return [this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined)]
+      if (line.startsWith('Pool disposed. ', messageStart)) other = 'disposed'
+      else if (line.startsWith('Pool recreating', messageStart)) other = 'recreating'
     } else if (first === 84 /* T */ && line.startsWith('The garbage collector', messageStart)) {
+      other = 'gc'
+    }
+    const isEvent = (type !== undefined && reprStart !== -1) || other !== undefined
+    if (!isEvent && !line.includes('QueuePool limit', messageStart)) return OWN_LINE_NOTHING_TO_SAY
+
+    // Time, ids and pool only for lines that make an event: most pool lines (reset, rollback) do not.
+    const atMillis = this.#timeOf(line)
+    this.#readIds(line, loggerAt)
+    const process = this.#process
+    const thread = this.#thread
+    const pool = this.#poolName(line, loggerAt, loggerEnd, process)
+    if (type !== undefined && reprStart !== -1) return [this.#event(type, pool, atMillis, lineNumber, process, thread, connectionIdIn(line, reprStart, reprEnd))]
+    if (other === 'disposed') {
+      const status = POOL_STATUS.exec(line)
+      return [status ? this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined, { poolSize: Number(status[1]), idle: Number(status[2]), active: Number(status[4]) }) : this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined)]
+    }
+    if (other === 'recreating') return [this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined)]
+    if (other === 'gc') {
       const gc = GC_LEAK.exec(line)
       if (gc?.[1]) return [{ ...this.#event('gc-leak', pool, atMillis, lineNumber, process, thread, connectionIdIn(gc[1], 0, gc[1].length)), text: own(line.slice(messageStart, messageStart + 200)) }]
     }
-    if (type !== undefined && reprStart !== -1) return [this.#event(type, pool, atMillis, lineNumber, process, thread, connectionIdIn(line, reprStart, reprEnd))]
     if (line.includes('QueuePool limit', messageStart)) return this.#timeout(line, lineNumber, atMillis, { pool, process, thread })
     return OWN_LINE_NOTHING_TO_SAY
   }
 
+  /** Built in one go, optional fields set only when present: this runs for most lines of a big log. */
   #event(
     type: PoolEventType,
     pool: string,
@@ -135,34 +142,16 @@ class SqlalchemyLineParser implements LineParser {
     if (connection !== undefined) event.connection = connection
     if (process !== undefined) event.process = process
     if (thread !== undefined) event.thread = thread
-    return (extra ? { ...event, ...extra } : event) as PoolEvent
+    return (extra ? Object.assign(event, extra) : event) as PoolEvent
   }
 
-  /** `%(asctime)s` at the start of the line; the minute is parsed once and reused while it repeats. */
+  /** `%(asctime)s` at the start of the line (`2024-05-01 12:00:00,123`), optionally in brackets. */
   #timeOf(line: string): number | null {
     const start = line.charCodeAt(0) === 91 /* [ */ ? 1 : 0
     if (line.length < start + 19 || line.charCodeAt(start + 4) !== 45 || line.charCodeAt(start + 7) !== 45 || line.charCodeAt(start + 13) !== 58) return null
-    if (!this.#isSameMinute(line, start)) {
-      const minute = line.slice(start, start + 16)
-      // asctime has no zone: it is the writer's local time, which pgleak cannot know; it reads it as UTC,
-      // which keeps every duration right.
-      const millis = Date.UTC(Number(minute.slice(0, 4)), Number(minute.slice(5, 7)) - 1, Number(minute.slice(8, 10)), Number(minute.slice(11, 13)), Number(minute.slice(14, 16)))
-      if (Number.isNaN(millis)) return null
-      this.#lastMinute = own(minute)
-      this.#lastMinuteMillis = millis
-    }
-    let millis = this.#lastMinuteMillis + (digit(line, start + 17) * 10 + digit(line, start + 18)) * 1000
-    const separator = line.charCodeAt(start + 19)
-    if (separator === 44 || separator === 46) millis += digit(line, start + 20) * 100 + digit(line, start + 21) * 10 + digit(line, start + 22)
-    return millis
-  }
-
-  #isSameMinute(line: string, start: number): boolean {
-    const minute = this.#lastMinute
-    if (minute.length !== 16) return false
-    // Back to front: the minute digits change most often.
-    for (let i = 15; i >= 0; i--) if (line.charCodeAt(start + i) !== minute.charCodeAt(i)) return false
-    return true
+    // asctime has no zone: it is the writer's local time, which pgleak cannot know; it reads it as UTC,
+    // which keeps every duration right.
+    return this.#dateTime.read(line, start, true) ? this.#dateTime.localMillis : null
   }
 
   /** `%(process)d` and `%(thread)d` between the time and the logger name, when the layout has them. */
@@ -183,14 +172,21 @@ class SqlalchemyLineParser implements LineParser {
   }
 
   #poolName(line: string, loggerAt: number, loggerEnd: number, process: number | undefined): string {
-    const isSameLogger = loggerEnd - loggerAt === this.#lastLogger.length && line.startsWith(this.#lastLogger, loggerAt)
-    if (!isSameLogger || process !== this.#lastProcess) {
+    if (process !== this.#lastProcess || !this.#isLastLogger(line, loggerAt, loggerEnd)) {
       const logger = line.slice(loggerAt, loggerEnd)
       this.#lastLogger = own(logger)
       this.#lastProcess = process
       this.#lastPool = own(process !== undefined ? `${logger}[pid ${process}]` : logger)
     }
     return this.#lastPool
+  }
+
+  /** Compares only what follows `sqlalchemy.pool`, back to front: the pool class and logging name differ at the end. */
+  #isLastLogger(line: string, loggerAt: number, loggerEnd: number): boolean {
+    const last = this.#lastLogger
+    if (loggerEnd - loggerAt !== last.length) return false
+    for (let i = last.length - 1; i >= LOGGER.length; i--) if (line.charCodeAt(loggerAt + i) !== last.charCodeAt(i)) return false
+    return true
   }
 
   #timeout(line: string, lineNumber: number, atMillis: number | null, from: { pool: string; process?: number | undefined; thread?: string | undefined } | undefined): readonly PoolEvent[] {
