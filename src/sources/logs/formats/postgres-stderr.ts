@@ -111,7 +111,7 @@ export class StderrLogParser implements LineParser {
     if (!kind) return EMPTY
     const pid = prefixPid(line, mark.wordStart)
     // A new backend or a restart needs no time: no event comes of it.
-    const atMillis = kind === 'received' || kind === 'ready' ? null : this.#time.read(line.slice(0, mark.wordStart))
+    const atMillis = kind === 'received' || kind === 'ready' ? null : this.#time.read(line, mark.wordStart)
     return this.#sessions.record(kind, line, mark.messageStart, { pid, atMillis, lineNumber })
   }
 }

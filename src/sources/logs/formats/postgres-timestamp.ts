@@ -82,24 +82,28 @@ export class ServerTimeReader {
   #zone = ''
   #zoneMillis = 0
 
-  /** Epoch milliseconds from the first server timestamp in `text`, or null if it has none. */
-  read(text: string): number | null {
+  /**
+   * Epoch milliseconds from the first server timestamp in `text` before `end` (a stderr line's prefix:
+   * given as a bound, not cut out, as this runs on every line), or null if it has none.
+   */
+  read(text: string, end = text.length): number | null {
     let at = 0
-    if (!(text.charCodeAt(4) === 45 && text.charCodeAt(10) === 32)) {
-      const found = DATE_TIME.exec(text)
+    if (!(text.charCodeAt(4) === 45 && text.charCodeAt(10) === 32 && end >= 19)) {
+      const prefix = end < text.length ? text.slice(0, end) : text
+      const found = DATE_TIME.exec(prefix)
       if (!found) {
-        const epoch = EPOCH.exec(text)
+        const epoch = EPOCH.exec(prefix)
         return epoch ? Number(epoch[1]) * 1000 + Number(epoch[2]) : null
       }
       at = found.index
     }
-    if (!this.#dateTime.read(text, at, false)) return null
+    if (!this.#dateTime.read(text, at, false) || this.#dateTime.end > end) return null
     const position = this.#dateTime.end
     let offsetMillis = 0
-    if (text.charCodeAt(position) === 32) {
+    if (position < end && text.charCodeAt(position) === 32) {
       const zoneStart = position + 1
       let zoneEnd = zoneStart
-      while (zoneEnd < text.length && isZoneCharacter(text.charCodeAt(zoneEnd))) zoneEnd++
+      while (zoneEnd < end && isZoneCharacter(text.charCodeAt(zoneEnd))) zoneEnd++
       if (zoneEnd > zoneStart) {
         if (zoneEnd - zoneStart !== this.#zone.length || !text.startsWith(this.#zone, zoneStart)) {
           // A copy: the reader outlives the line.
