@@ -4,9 +4,11 @@
 // a trailing CR, and counts rather than passes on lines no parser should see:
 // longer than the limit, or with NUL bytes (a binary file). Each line is
 // decoded on its own, so no line is a slice of a bigger string that a parser
-// might keep alive.
+// might keep alive; or handed over as bytes, for parsers that decode only the
+// few fields they keep.
 import { isAscii } from 'node:buffer'
 import { noteSkippedLine, type SkippedLineCount } from '../../core/pool-event.js'
+import { latin1Decoder, utf8Decoder, type SliceDecoder } from './line-bytes.js'
 
 export const MAX_LINE_BYTES = 64 * 1024
 const LF = 0x0a
@@ -14,16 +16,11 @@ const CR = 0x0d
 const NUL = 0x00
 
 export type LineHandler = (line: string, lineNumber: number) => void
-
 /**
- * Buffer's own decoders, called directly: `toString(encoding, start, end)` checks its arguments and
- * looks the encoding up on every call, which on a log of millions of lines costs as much as the
- * decoding. They are not in Node's typings, so they are looked up once and fall back to `toString`.
+ * A line as its bytes, `bytes[start..end)` (no terminator), for parsers that read bytes and decode
+ * only what they keep. `bytes` holds more than the line and is only valid during the call.
  */
-type SliceDecoder = (this: Buffer, start: number, end: number) => string
-const decoders = Buffer.prototype as unknown as { latin1Slice?: SliceDecoder; utf8Slice?: SliceDecoder }
-const decodeLatin1: SliceDecoder = decoders.latin1Slice ?? function (this: Buffer, start, end) { return this.toString('latin1', start, end) }
-const decodeUtf8: SliceDecoder = decoders.utf8Slice ?? function (this: Buffer, start, end) { return this.toString('utf8', start, end) }
+export type RawLineHandler = (bytes: Buffer, start: number, end: number, lineNumber: number) => void
 
 export class LineSplitter {
   readonly skipped: SkippedLineCount
@@ -33,7 +30,7 @@ export class LineSplitter {
   /** Where the next NUL byte is in the buffer being split (-1: none): one scan per buffer, not one per line. */
   #nextNul = -1
   /** latin1 when the buffer being split is all ASCII: it decodes to the same text, faster. */
-  #decode: SliceDecoder = decodeUtf8
+  #decode: SliceDecoder = utf8Decoder
 
   constructor(skipped: SkippedLineCount) {
     this.skipped = skipped
@@ -44,6 +41,15 @@ export class LineSplitter {
   }
 
   push(chunk: Buffer, onLine: LineHandler): void {
+    this.pushRaw(chunk, (bytes, start, end, lineNumber) => onLine(this.decode(bytes, start, end), lineNumber))
+  }
+
+  /** The text of a line a raw handler is being given (decoded as ASCII when its buffer is all ASCII). */
+  decode(bytes: Buffer, start: number, end: number): string {
+    return this.#decode.call(bytes, start, end)
+  }
+
+  pushRaw(chunk: Buffer, onLine: RawLineHandler): void {
     let start = 0
     if (this.#pending || this.#isSkippingOverLong) {
       // Finish the line begun in an earlier chunk, copying only that line, not the whole chunk.
@@ -52,12 +58,12 @@ export class LineSplitter {
       const line = this.#pending ? Buffer.concat([this.#pending, chunk.subarray(0, end)]) : chunk.subarray(0, end)
       this.#pending = undefined
       this.#nextNul = line.indexOf(NUL)
-      this.#decode = isAscii(line) ? decodeLatin1 : decodeUtf8
+      this.#decode = isAscii(line) ? latin1Decoder : utf8Decoder
       this.#emit(line, 0, line.length, onLine)
       start = end + 1
     }
     this.#nextNul = chunk.indexOf(NUL, start)
-    this.#decode = isAscii(chunk) ? decodeLatin1 : decodeUtf8
+    this.#decode = isAscii(chunk) ? latin1Decoder : utf8Decoder
     for (;;) {
       const end = chunk.indexOf(LF, start)
       if (end === -1) break
@@ -84,16 +90,20 @@ export class LineSplitter {
 
   /** The last line when the input does not end with a newline. */
   end(onLine: LineHandler): void {
+    this.endRaw((bytes, start, end, lineNumber) => onLine(this.decode(bytes, start, end), lineNumber))
+  }
+
+  endRaw(onLine: RawLineHandler): void {
     if (this.#pending && this.#pending.length > 0) {
       this.#nextNul = this.#pending.indexOf(NUL)
-      this.#decode = decodeUtf8
+      this.#decode = utf8Decoder
       this.#emit(this.#pending, 0, this.#pending.length, onLine)
     }
     this.#pending = undefined
     this.#isSkippingOverLong = false
   }
 
-  #emit(data: Buffer, start: number, end: number, onLine: LineHandler): void {
+  #emit(data: Buffer, start: number, end: number, onLine: RawLineHandler): void {
     const lineNumber = ++this.#lineNumber
     if (this.#isSkippingOverLong) {
       this.#isSkippingOverLong = false
@@ -104,7 +114,7 @@ export class LineSplitter {
     if (stop > start && data[stop - 1] === CR) stop--
     if (this.#nextNul !== -1 && this.#nextNul < start) this.#nextNul = data.indexOf(NUL, start)
     if (this.#nextNul !== -1 && this.#nextNul < stop) return this.#countSkipped(lineNumber, 'binary')
-    onLine(this.#decode.call(data, start, stop), lineNumber)
+    onLine(data, start, stop, lineNumber)
   }
 
   #countSkipped(lineNumber: number, why: 'overLong' | 'binary'): void {

@@ -19,6 +19,13 @@ export interface LineParser {
    * counted as skipped. `lineNumber` is 1-based.
    */
   parseLine(line: string, lineNumber: number): readonly PoolEvent[] | undefined
+  /**
+   * `parseLine` on the line's UTF-8 bytes, `bytes[start..end)`, for formats whose files run to
+   * gigabytes: reading bytes costs a fraction of reading a decoded string's characters, and only
+   * what an event keeps is decoded. Must give the same events as `parseLine` on the decoded line
+   * (implement one through the other). `bytes` is only valid during the call.
+   */
+  parseBytes?(bytes: Buffer, start: number, end: number, lineNumber: number): readonly PoolEvent[] | undefined
   /** Events held back waiting for a continuation line, at the end of the file. */
   finish?(): readonly PoolEvent[]
 }

@@ -91,18 +91,20 @@ export async function readPoolLog(path: string, options: ReadPoolLogOptions): Pr
     events++
     options.onEvent(event)
   }
-  const parse = (line: string, lineNumber: number): void => {
-    const parsed = parser!.parseLine(line, lineNumber)
+  /**
+   * What a parser made of a line: skipped, events, or nothing; true when the line should then be
+   * searched for other libraries' exhaustion texts.
+   */
+  const take = (parsed: readonly PoolEvent[] | undefined, lineNumber: number): boolean => {
     if (parsed === undefined) {
       noteSkippedLine(skipped, lineNumber)
-      return
+      return false
     }
-    if (parsed.length > 0) {
-      for (const event of parsed) emit(event)
-      return
-    }
-    if (format?.readsExhaustionTexts || parsed === OWN_LINE_NOTHING_TO_SAY) return
-    const exhaustion = matchExhaustion(line)
+    for (let i = 0; i < parsed.length; i++) emit(parsed[i]!)
+    return parsed.length === 0 && !format?.readsExhaustionTexts && parsed !== OWN_LINE_NOTHING_TO_SAY
+  }
+  const lookForExhaustion = (text: string, lineNumber: number): void => {
+    const exhaustion = matchExhaustion(text)
     if (exhaustion) {
       emit({
         type: exhaustion.type,
@@ -117,13 +119,22 @@ export async function readPoolLog(path: string, options: ReadPoolLogOptions): Pr
       })
     }
   }
+  const parse = (line: string, lineNumber: number): void => {
+    if (take(parser!.parseLine(line, lineNumber), lineNumber)) lookForExhaustion(line, lineNumber)
+  }
   const decide = (): void => {
     format = detectLogFormat(held.map((h) => h.line))
     parser = format.create()
     for (const { line, lineNumber } of held) parse(line, lineNumber)
     held.length = 0
   }
-  const onLine = (line: string, lineNumber: number): void => {
+  const onLine = (bytes: Buffer, start: number, end: number, lineNumber: number): void => {
+    if (parser?.parseBytes) {
+      // Bytes in, and the line decoded only if nothing in it was the format's own.
+      if (take(parser.parseBytes(bytes, start, end, lineNumber), lineNumber)) lookForExhaustion(splitter.decode(bytes, start, end), lineNumber)
+      return
+    }
+    const line = splitter.decode(bytes, start, end)
     if (parser) return parse(line, lineNumber)
     held.push({ line, lineNumber })
     if (held.length >= SNIFF_LINES) decide()
@@ -131,7 +142,7 @@ export async function readPoolLog(path: string, options: ReadPoolLogOptions): Pr
 
   try {
     for await (const chunk of decompressIfGzip(stream)) {
-      splitter.push(chunk, onLine)
+      splitter.pushRaw(chunk, onLine)
       // A file stream counts the bytes it read, which for gzip is what the progress compares with the file's size.
       bytesRead = raw instanceof ReadStream ? raw.bytesRead : bytesRead + chunk.length
       options.onProgress?.(bytesRead, totalBytes)
@@ -140,7 +151,7 @@ export async function readPoolLog(path: string, options: ReadPoolLogOptions): Pr
     if (error instanceof PgleakError) throw error
     throw new PgleakError('FILE_UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, { cause: error })
   }
-  splitter.end(onLine)
+  splitter.endRaw(onLine)
   if (!parser) decide()
   for (const event of parser!.finish?.() ?? []) emit(event)
   return { path, format: format!.name, lines: splitter.lineCount, events, skipped }

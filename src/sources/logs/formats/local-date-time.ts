@@ -12,6 +12,17 @@ export function digitsAt(text: string, at: number, count: number): number {
   return value
 }
 
+/** `digitsAt` on a line's bytes: parsers of big files read the time without decoding the line. */
+export function byteDigitsAt(bytes: Uint8Array, at: number, count: number): number {
+  let value = 0
+  for (let i = at; i < at + count; i++) {
+    const digit = bytes[i]! - 48
+    if (!(digit >= 0 && digit <= 9)) return -1
+    value = value * 10 + digit
+  }
+  return value
+}
+
 export class LocalDateTimeReader {
   /** Milliseconds of the date and time read, as if they were UTC. */
   localMillis = 0
@@ -40,15 +51,44 @@ export class LocalDateTimeReader {
         millis += digit * scale
         scale /= 10
       }
-      millis = Math.floor(millis)
     }
+    this.#keep(year, month, day, hour, minute, second, millis, position)
+    return true
+  }
+
+  /** `read` on a line's bytes (`end` bounds it: a buffer holds more than the line). */
+  readBytes(bytes: Uint8Array, at: number, end: number, isCommaFraction: boolean): boolean {
+    if (at + 19 > end) return false
+    const year = byteDigitsAt(bytes, at, 4)
+    const month = byteDigitsAt(bytes, at + 5, 2)
+    const day = byteDigitsAt(bytes, at + 8, 2)
+    const hour = byteDigitsAt(bytes, at + 11, 2)
+    const minute = byteDigitsAt(bytes, at + 14, 2)
+    const second = byteDigitsAt(bytes, at + 17, 2)
+    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return false
+    let position = at + 19
+    let millis = 0
+    const mark = position < end ? bytes[position] : undefined
+    if (mark === 46 /* . */ || (isCommaFraction && mark === 44) /* , */) {
+      let scale = 100
+      for (position++; position < end; position++) {
+        const digit = bytes[position]! - 48
+        if (!(digit >= 0 && digit <= 9)) break
+        millis += digit * scale
+        scale /= 10
+      }
+    }
+    this.#keep(year, month, day, hour, minute, second, millis, position)
+    return true
+  }
+
+  #keep(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number, end: number): void {
     const dayKey = (year * 100 + month) * 100 + day
     if (dayKey !== this.#dayKey) {
       this.#dayKey = dayKey
       this.#dayMillis = Date.UTC(year, month - 1, day)
     }
-    this.localMillis = this.#dayMillis + ((hour * 60 + minute) * 60 + second) * 1000 + millis
-    this.end = position
-    return true
+    this.localMillis = this.#dayMillis + ((hour * 60 + minute) * 60 + second) * 1000 + Math.floor(millis)
+    this.end = end
   }
 }

@@ -8,23 +8,41 @@
 // process. Lines of other loggers and traceback lines say nothing, except the
 // QueuePool TimeoutError, which is recognised wherever it appears.
 //
-// This runs on every line of files of hundreds of megabytes, so it finds
-// things with indexOf and fixed offsets rather than regexes, and reuses the
-// pool name and the day of the last timestamp when they repeat.
+// This runs on every line of files of hundreds of megabytes, so it reads the
+// line's bytes at fixed offsets rather than decoding it, decodes only what an
+// event keeps (the connection's address, the pool's name when it changes),
+// and leaves the rare messages (dispose, garbage collector, timeout) to
+// regexes on the decoded line. A line given as text is read as its bytes.
 import type { PoolEvent, PoolEventType } from '../../../core/pool-event.js'
+import { asciiOf, bytesAt, indexOfBytes, NeedleSearch, textOf } from '../line-bytes.js'
 import { OWN_LINE_NOTHING_TO_SAY, type LineParser, type LogFormat } from '../log-format.js'
 import { LocalDateTimeReader } from './local-date-time.js'
 
 const LOGGER = 'sqlalchemy.pool'
+const LOGGER_BYTES = Buffer.from(LOGGER)
+const QUEUEPOOL_LIMIT_TEXT = 'QueuePool limit'
 const QUEUEPOOL_LIMIT = /QueuePool limit of size (\d+) overflow (-?\d+) reached, connection timed out, timeout (\d+(?:\.\d+)?)/
 const GC_LEAK = /The garbage collector is trying to clean up (?:non-checked-in )?connection (<.*?>)[,.]/
 const POOL_STATUS = /Pool size: (\d+) {1,2}Connections in pool: (\d+) Current Overflow: (-?\d+) Current Checked out connections: (\d+)/
 const IDS_BEFORE_LEVEL = /\b(\d{2,})\b(?:\s+(\d{2,})\b)?/
 const EMPTY: readonly PoolEvent[] = []
+/** Connection addresses remembered, at most (then forgotten all at once: a long log reuses few). */
+const ADDRESSES_KEPT = 4096
 
+const CONNECTION = Buffer.from('Connection <')
+const CREATED = Buffer.from('Created new connection <')
+const CLOSING = Buffer.from('Closing connection <')
+const HARD_CLOSING = Buffer.from('Hard-closing connection <')
+const INVALIDATE = Buffer.from('Invalidate connection <')
+const SOFT_INVALIDATE = Buffer.from('Soft Invalidate connection <')
+const INVALIDATE_REASON = Buffer.from('> (reason: ')
+const POOL_DISPOSED = Buffer.from('Pool disposed. ')
+const POOL_RECREATING = Buffer.from('Pool recreating')
+const GARBAGE_COLLECTOR = Buffer.from('The garbage collector')
+const AT_ADDRESS = Buffer.from(' at 0x')
 /** What follows `Connection <repr>` in the messages about one connection. */
-const CHECKED_OUT = [' checked out from pool', 'checkout'] as const
-const RETURNED = [' being returned to pool', 'checkin'] as const
+const CHECKED_OUT = [Buffer.from(' checked out from pool'), 'checkout'] as const
+const RETURNED = [Buffer.from(' being returned to pool'), 'checkin'] as const
 
 /** A copy that owns its characters: a slice would keep the whole line alive. */
 function own(text: string): string {
@@ -35,85 +53,118 @@ function isHex(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70)
 }
 
-/** The `0x...` address in a connection's repr, or the repr itself when it has none. */
-function connectionIdIn(line: string, from: number, to: number): string {
-  const at = line.indexOf(' at 0x', from)
-  if (at === -1 || at >= to) return line.slice(from, to)
+/** Ends the logger name: space, `:`, `]`, `|`. */
+function endsLogger(code: number | undefined): boolean {
+  return code === 32 || code === 58 || code === 93 || code === 124
+}
+
+function hasUpperHex(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (bytes[i]! >= 65 && bytes[i]! <= 70) return true
+  return false
+}
+
+/** The same, on a decoded repr (the garbage collector's message, read by regex). */
+function connectionIdInText(repr: string): string {
+  const at = repr.indexOf(' at 0x')
+  if (at === -1) return repr
   let end = at + 6
-  while (end < to && isHex(line.charCodeAt(end))) end++
-  return line.slice(at + 4, end)
+  while (end < repr.length && isHex(repr.charCodeAt(end))) end++
+  return repr.slice(at + 4, end)
 }
 
 class SqlalchemyLineParser implements LineParser {
   /** The pool the last pool line named: a TimeoutError in a traceback names none. */
   #lastPool = LOGGER
-  #lastLogger = ''
+  /** The last logger name's bytes and where in its line it was, to see it repeat without searching or decoding. */
+  #lastLogger: Buffer = Buffer.alloc(0)
+  #lastLoggerOffset = 0
+  /** Where in the last repr its address was. */
+  #addressOffset = 0
+  /** Connection addresses by their digits: a pool hands out the same few connections. */
+  readonly #addresses = new Map<number, string>()
   #lastProcess: number | undefined
   readonly #dateTime = new LocalDateTimeReader()
+  readonly #queuePoolLimit = new NeedleSearch(QUEUEPOOL_LIMIT_TEXT)
   /** The current line's %(process)d and %(thread)d: fields, so no object is made per line. */
   #process: number | undefined
   #thread: string | undefined
 
   parseLine(line: string, lineNumber: number): readonly PoolEvent[] | undefined {
-    const loggerAt = line.indexOf(LOGGER)
-    if (loggerAt === -1) return line.includes('QueuePool limit') ? this.#timeout(line, lineNumber, null, undefined) : EMPTY
-    // A pool logger name is a whole token: `sqlalchemy.pool.impl.QueuePool[.logging_name]`.
-    const before = loggerAt === 0 ? 32 : line.charCodeAt(loggerAt - 1)
-    if (before !== 32 && before !== 58 && before !== 91 && before !== 93 && before !== 124 && before !== 9) return EMPTY
-    let loggerEnd = loggerAt + LOGGER.length
-    for (let code = line.charCodeAt(loggerEnd); loggerEnd < line.length && code !== 32 && code !== 58 && code !== 93 && code !== 124; code = line.charCodeAt(++loggerEnd));
-    let messageStart = loggerEnd
-    for (let code = line.charCodeAt(messageStart); messageStart < line.length && (code === 32 || code === 58 || code === 93 || code === 124 || code === 45); code = line.charCodeAt(++messageStart));
+    const bytes = Buffer.from(line)
+    return this.parseBytes(bytes, 0, bytes.length, lineNumber)
+  }
 
-    const first = line.charCodeAt(messageStart)
+  parseBytes(bytes: Buffer, start: number, end: number, lineNumber: number): readonly PoolEvent[] | undefined {
+    // A log's pool lines share their layout: the last pool line's logger, where it was, is tried first.
+    const last = this.#lastLogger
+    let loggerAt = start + this.#lastLoggerOffset
+    let loggerEnd = loggerAt + last.length
+    const isLastLogger = last.length > 0 && bytesAt(bytes, loggerAt, end, last) && (loggerEnd === end || endsLogger(bytes[loggerEnd]))
+    if (!isLastLogger) {
+      loggerAt = indexOfBytes(bytes, LOGGER_BYTES, start, end, end)
+      if (loggerAt === -1) return this.#queuePoolLimit.next(bytes, start) < end ? this.#timeout(textOf(bytes, start, end), lineNumber, null, undefined) : EMPTY
+      loggerEnd = loggerAt + LOGGER.length
+      while (loggerEnd < end && !endsLogger(bytes[loggerEnd])) loggerEnd++
+    }
+    // A pool logger name is a whole token: `sqlalchemy.pool.impl.QueuePool[.logging_name]`.
+    const before = loggerAt === start ? 32 : bytes[loggerAt - 1]
+    if (before !== 32 && before !== 58 && before !== 91 && before !== 93 && before !== 124 && before !== 9) return EMPTY
+    let messageStart = loggerEnd
+    for (let code = bytes[messageStart]; messageStart < end && (endsLogger(code) || code === 45); code = bytes[++messageStart]);
+
+    const first = messageStart < end ? bytes[messageStart] : -1
     let type: PoolEventType | undefined
     let reprStart = -1
-    let reprEnd = line.length
+    let reprEnd = end
     let other: 'disposed' | 'recreating' | 'gc' | undefined
 
     if (first === 67 /* C */) {
-      if (line.startsWith('Connection <', messageStart)) {
+      if (bytesAt(bytes, messageStart, end, CONNECTION)) {
         reprStart = messageStart + 11
-        // Both end in `pool`; most other `Connection <...>` messages (reset, rollback, pre-ping) do not.
-        if (line.charCodeAt(line.length - 1) === 108 /* l */) {
-          // `...m pool` or `...o pool`: one comparison of the whole suffix, not two.
-          const [suffix, suffixType] = line.charCodeAt(line.length - 6) === 109 /* m */ ? CHECKED_OUT : RETURNED
-          if (line.endsWith(suffix)) {
+        // Both end in `pool`, `...m pool` or `...o pool`; most other `Connection <...>` messages
+        // (reset, rollback, pre-ping) do not.
+        if (bytes[end - 1] === 108 /* l */) {
+          const [suffix, suffixType] = bytes[end - 6] === 109 /* m */ ? CHECKED_OUT : RETURNED
+          if (bytesAt(bytes, end - suffix.length, end, suffix)) {
             type = suffixType
-            reprEnd = line.length - suffix.length
+            reprEnd = end - suffix.length
           }
         }
-      } else if (line.startsWith('Created new connection <', messageStart)) {
+      } else if (bytesAt(bytes, messageStart, end, CREATED)) {
         type = 'connect'
         reprStart = messageStart + 23
-      } else if (line.startsWith('Closing connection <', messageStart)) {
+      } else if (bytesAt(bytes, messageStart, end, CLOSING)) {
         type = 'close'
         reprStart = messageStart + 19
       }
-    } else if (first === 72 /* H */ && line.startsWith('Hard-closing connection <', messageStart)) {
+    } else if (first === 72 /* H */ && bytesAt(bytes, messageStart, end, HARD_CLOSING)) {
       type = 'close'
       reprStart = messageStart + 24
-    } else if ((first === 73 || first === 83) /* I, S */ && (line.startsWith('Invalidate connection <', messageStart) || line.startsWith('Soft Invalidate connection <', messageStart))) {
+    } else if ((first === 73 || first === 83) /* I, S */ && (bytesAt(bytes, messageStart, end, INVALIDATE) || bytesAt(bytes, messageStart, end, SOFT_INVALIDATE))) {
       type = 'invalidate'
-      reprStart = line.indexOf('<', messageStart)
-      const reason = line.indexOf('> (reason: ', reprStart)
+      reprStart = bytes.indexOf(60 /* < */, messageStart)
+      const reason = indexOfBytes(bytes, INVALIDATE_REASON, reprStart, end, end)
       if (reason !== -1) reprEnd = reason + 1
     } else if (first === 80 /* P */) {
-      if (line.startsWith('Pool disposed. ', messageStart)) other = 'disposed'
-      else if (line.startsWith('Pool recreating', messageStart)) other = 'recreating'
-    } else if (first === 84 /* T */ && line.startsWith('The garbage collector', messageStart)) {
+      if (bytesAt(bytes, messageStart, end, POOL_DISPOSED)) other = 'disposed'
+      else if (bytesAt(bytes, messageStart, end, POOL_RECREATING)) other = 'recreating'
+    } else if (first === 84 /* T */ && bytesAt(bytes, messageStart, end, GARBAGE_COLLECTOR)) {
       other = 'gc'
     }
     const isEvent = (type !== undefined && reprStart !== -1) || other !== undefined
-    if (!isEvent && !line.includes('QueuePool limit', messageStart)) return OWN_LINE_NOTHING_TO_SAY
+    const hasLimitText = this.#queuePoolLimit.next(bytes, messageStart) < end
+    if (!isEvent && !hasLimitText) return OWN_LINE_NOTHING_TO_SAY
 
     // Time, ids and pool only for lines that make an event: most pool lines (reset, rollback) do not.
-    const atMillis = this.#timeOf(line)
-    this.#readIds(line, loggerAt)
+    const atMillis = this.#timeOf(bytes, start, end)
+    // The ids, when the layout has them, sit between the time (if any) and the logger.
+    this.#readIds(bytes, atMillis !== null ? this.#dateTime.end : start, loggerAt)
     const process = this.#process
     const thread = this.#thread
-    const pool = this.#poolName(line, loggerAt, loggerEnd, process)
-    if (type !== undefined && reprStart !== -1) return [this.#event(type, pool, atMillis, lineNumber, process, thread, connectionIdIn(line, reprStart, reprEnd))]
+    const pool = this.#poolName(bytes, start, loggerAt, loggerEnd, process, isLastLogger)
+    if (type !== undefined && reprStart !== -1) return [this.#event(type, pool, atMillis, lineNumber, process, thread, this.#connectionId(bytes, reprStart, reprEnd, end))]
+    // The rare messages are read from the decoded line.
+    const line = textOf(bytes, start, end)
     if (other === 'disposed') {
       const status = POOL_STATUS.exec(line)
       return [status ? this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined, { poolSize: Number(status[1]), idle: Number(status[2]), active: Number(status[4]) }) : this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined)]
@@ -121,9 +172,10 @@ class SqlalchemyLineParser implements LineParser {
     if (other === 'recreating') return [this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined)]
     if (other === 'gc') {
       const gc = GC_LEAK.exec(line)
-      if (gc?.[1]) return [{ ...this.#event('gc-leak', pool, atMillis, lineNumber, process, thread, connectionIdIn(gc[1], 0, gc[1].length)), text: own(line.slice(messageStart, messageStart + 200)) }]
+      const message = line.slice(line.length - textOf(bytes, messageStart, end).length)
+      if (gc?.[1]) return [{ ...this.#event('gc-leak', pool, atMillis, lineNumber, process, thread, connectionIdInText(gc[1])), text: own(message.slice(0, 200)) }]
     }
-    if (line.includes('QueuePool limit', messageStart)) return this.#timeout(line, lineNumber, atMillis, { pool, process, thread })
+    if (hasLimitText) return this.#timeout(line, lineNumber, atMillis, { pool, process, thread })
     return OWN_LINE_NOTHING_TO_SAY
   }
 
@@ -146,47 +198,68 @@ class SqlalchemyLineParser implements LineParser {
   }
 
   /** `%(asctime)s` at the start of the line (`2024-05-01 12:00:00,123`), optionally in brackets. */
-  #timeOf(line: string): number | null {
-    const start = line.charCodeAt(0) === 91 /* [ */ ? 1 : 0
-    if (line.length < start + 19 || line.charCodeAt(start + 4) !== 45 || line.charCodeAt(start + 7) !== 45 || line.charCodeAt(start + 13) !== 58) return null
+  #timeOf(bytes: Buffer, start: number, end: number): number | null {
+    const at = bytes[start] === 91 /* [ */ ? start + 1 : start
+    if (end < at + 19 || bytes[at + 4] !== 45 || bytes[at + 7] !== 45 || bytes[at + 13] !== 58) return null
     // asctime has no zone: it is the writer's local time, which pgleak cannot know; it reads it as UTC,
     // which keeps every duration right.
-    return this.#dateTime.read(line, start, true) ? this.#dateTime.localMillis : null
+    return this.#dateTime.readBytes(bytes, at, end, true) ? this.#dateTime.localMillis : null
   }
 
   /** `%(process)d` and `%(thread)d` between the time and the logger name, when the layout has them. */
-  #readIds(line: string, loggerAt: number): void {
+  #readIds(bytes: Buffer, headStart: number, loggerAt: number): void {
     this.#process = undefined
     this.#thread = undefined
-    const headStart = line.charCodeAt(4) === 45 ? 23 : 0
     let hasDigit = false
     for (let i = headStart; i < loggerAt && !hasDigit; i++) {
-      const code = line.charCodeAt(i)
+      const code = bytes[i]!
       hasDigit = code >= 48 && code <= 57
     }
     if (!hasDigit) return
-    const match = IDS_BEFORE_LEVEL.exec(line.slice(headStart, loggerAt))
+    const match = IDS_BEFORE_LEVEL.exec(textOf(bytes, headStart, loggerAt))
     if (!match?.[1]) return
     this.#process = Number(match[1])
     if (match[2] !== undefined) this.#thread = own(match[2])
   }
 
-  #poolName(line: string, loggerAt: number, loggerEnd: number, process: number | undefined): string {
-    if (process !== this.#lastProcess || !this.#isLastLogger(line, loggerAt, loggerEnd)) {
-      const logger = line.slice(loggerAt, loggerEnd)
-      this.#lastLogger = own(logger)
+  #poolName(bytes: Buffer, start: number, loggerAt: number, loggerEnd: number, process: number | undefined, isLastLogger: boolean): string {
+    if (process !== this.#lastProcess || !isLastLogger) {
+      const logger = textOf(bytes, loggerAt, loggerEnd)
+      this.#lastLogger = Buffer.from(bytes.subarray(loggerAt, loggerEnd))
+      this.#lastLoggerOffset = loggerAt - start
       this.#lastProcess = process
-      this.#lastPool = own(process !== undefined ? `${logger}[pid ${process}]` : logger)
+      this.#lastPool = process !== undefined ? `${logger}[pid ${process}]` : logger
     }
     return this.#lastPool
   }
 
-  /** Compares only what follows `sqlalchemy.pool`, back to front: the pool class and logging name differ at the end. */
-  #isLastLogger(line: string, loggerAt: number, loggerEnd: number): boolean {
-    const last = this.#lastLogger
-    if (loggerEnd - loggerAt !== last.length) return false
-    for (let i = last.length - 1; i >= LOGGER.length; i--) if (line.charCodeAt(loggerAt + i) !== last.charCodeAt(i)) return false
-    return true
+  /**
+   * The `0x...` address in a connection's repr (`bytes[from..to)`, in a line ending at `end`), or the
+   * repr itself when it has none. A driver's reprs put the address at the same place, so the last
+   * place is tried first; and a pool hands out the same few connections, so their addresses are
+   * kept rather than decoded again for every checkout.
+   */
+  #connectionId(bytes: Buffer, from: number, to: number, end: number): string {
+    let at = from + this.#addressOffset
+    if (!(at < to && bytesAt(bytes, at, end, AT_ADDRESS))) {
+      at = indexOfBytes(bytes, AT_ADDRESS, from, to, end)
+      if (at === -1) return textOf(bytes, from, to)
+      this.#addressOffset = at - from
+    }
+    // The hex digits' value and count name the address; lower case only, as Python writes it.
+    let key = 0
+    let addressEnd = at + 6
+    for (let code = bytes[addressEnd]!; addressEnd < to && isHex(code); code = bytes[++addressEnd]!) key = key * 16 + (code <= 57 ? code - 48 : code - 87)
+    const digits = addressEnd - at - 6
+    if (digits > 12 || hasUpperHex(bytes, at + 6, addressEnd)) return asciiOf(bytes, at + 4, addressEnd)
+    key = key * 16 + digits
+    let address = this.#addresses.get(key)
+    if (address === undefined) {
+      if (this.#addresses.size >= ADDRESSES_KEPT) this.#addresses.clear()
+      address = asciiOf(bytes, at + 4, addressEnd)
+      this.#addresses.set(key, address)
+    }
+    return address
   }
 
   #timeout(line: string, lineNumber: number, atMillis: number | null, from: { pool: string; process?: number | undefined; thread?: string | undefined } | undefined): readonly PoolEvent[] {
@@ -207,7 +280,7 @@ export const sqlalchemyLog: LogFormat = {
   name: 'sqlalchemy',
   description: "SQLAlchemy's sqlalchemy.pool logger (1.3 to 2.1), with or without timestamps",
   sniff(lines) {
-    const hits = lines.filter((line) => line.includes(LOGGER) || line.includes('QueuePool limit')).length
+    const hits = lines.filter((line) => line.includes(LOGGER) || line.includes(QUEUEPOOL_LIMIT_TEXT)).length
     return hits === 0 ? 0 : Math.min(1, 0.5 + hits / Math.max(4, lines.length))
   },
   create: () => new SqlalchemyLineParser(),
