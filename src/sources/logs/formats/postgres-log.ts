@@ -4,6 +4,7 @@
 // can, and looks no further unless the message is one that
 // `classifyServerMessage` says matters: a busy server writes gigabytes of
 // lines about other things.
+import { textOf } from '../line-bytes.js'
 import type { LogFormat } from '../log-format.js'
 import { CsvLogParser } from './postgres-csvlog.js'
 import { JSON_SEVERITY, JsonLogParser } from './postgres-jsonlog.js'
@@ -38,7 +39,10 @@ export const postgresLog: LogFormat = {
   description: 'PostgreSQL server log (stderr, any log_line_prefix) with log_connections / log_disconnections: sessions per application, "too many clients"',
   sniff(firstLines) {
     const mark = new SeverityFinder()
-    const share = shareOf(firstLines, (line) => mark.find(line) && PREFIX_TIME_OR_PID.test(line.slice(0, mark.wordStart)))
+    const share = shareOf(firstLines, (line) => {
+      const bytes = Buffer.from(line)
+      return mark.find(bytes, 0, bytes.length) && PREFIX_TIME_OR_PID.test(textOf(bytes, 0, mark.wordStart))
+    })
     return confidence(share, firstLines)
   },
   create: () => new StderrLogParser(),

@@ -3,7 +3,8 @@
 // Messages that go on for several lines continue on tab-indented lines.
 import type { PoolEvent } from '../../../core/pool-event.js'
 import type { LineParser } from '../log-format.js'
-import { classifyServerMessage, ServerSessions } from './postgres-sessions.js'
+import { asciiOf, bytesAt, indexOfBytes, textOf } from '../line-bytes.js'
+import { classifyServerMessageBytes, ServerSessions } from './postgres-sessions.js'
 import { ServerTimeReader } from './postgres-timestamp.js'
 
 const EMPTY: readonly PoolEvent[] = []
@@ -42,76 +43,91 @@ function isWordCharacter(code: number): boolean {
 
 /**
  * Finds a stderr line's severity, written `LOG:  ` (two spaces) after the
- * prefix. The prefix itself rarely holds `:  `, but may (in an application
- * name), so a few candidates are tried. Kept in fields, not returned as an
- * object: this runs on every line.
+ * prefix, in the line's bytes. The prefix itself rarely holds `:  `, but may
+ * (in an application name), so a few candidates are tried. Kept in fields,
+ * not returned as an object: this runs on every line.
  */
 export class SeverityFinder {
   severity = ''
   wordStart = 0
   messageStart = 0
 
-  find(line: string): boolean {
-    let colon = line.indexOf(':  ')
-    for (let tries = 0; colon > 0 && tries < 4; tries++) {
-      let start = colon
-      while (start > 0 && isUpperOrDigit(line.charCodeAt(start - 1))) start--
-      if (start < colon && (start === 0 || !isWordCharacter(line.charCodeAt(start - 1)))) {
-        const severity = colon - start === 3 && line.startsWith('LOG', start) ? 'LOG' : line.slice(start, colon)
+  find(bytes: Buffer, start: number, end: number): boolean {
+    // A date and time first (`%m`, `%t`) cannot hold `:  `: the search starts after them.
+    const from = bytes[start + 4] === 45 && bytes[start + 10] === 32 && bytes[start + 13] === 58 ? start + 19 : start
+    let colon = indexOfBytes(bytes, COLON_SPACES, from, end, end)
+    for (let tries = 0; colon > start && tries < 4; tries++) {
+      let wordStart = colon
+      while (wordStart > start && isUpperOrDigit(bytes[wordStart - 1]!)) wordStart--
+      if (wordStart < colon && (wordStart === start || !isWordCharacter(bytes[wordStart - 1]!))) {
+        const severity = colon - wordStart === 3 && bytesAt(bytes, wordStart, colon, LOG) ? 'LOG' : asciiOf(bytes, wordStart, colon)
         if (SEVERITIES.has(severity)) {
           let messageStart = colon + 3
           // log_error_verbosity = verbose puts the SQLSTATE first: `LOG:  00000: `.
-          if (line.charCodeAt(messageStart + 5) === 58 /* : */ && isSqlState(line, messageStart)) messageStart += 7
+          if (bytes[messageStart + 5] === 58 /* : */ && messageStart + 5 < end && isSqlState(bytes, messageStart)) messageStart += 7
           this.severity = severity
-          this.wordStart = start
+          this.wordStart = wordStart
           this.messageStart = messageStart
           return true
         }
       }
-      colon = line.indexOf(':  ', colon + 1)
+      colon = indexOfBytes(bytes, COLON_SPACES, colon + 1, end, end)
     }
     return false
   }
 }
 
-function isSqlState(line: string, at: number): boolean {
-  for (let i = at; i < at + 5; i++) if (!isUpperOrDigit(line.charCodeAt(i))) return false
+const COLON_SPACES = Buffer.from(':  ')
+const LOG = Buffer.from('LOG')
+
+function isSqlState(bytes: Uint8Array, at: number): boolean {
+  for (let i = at; i < at + 5; i++) if (!isUpperOrDigit(bytes[i]!)) return false
   return true
 }
 
-/** The backend pid in a prefix: `%p` as `[%p]` (every common layout), else `pid=%p`. */
-function prefixPid(line: string, prefixEnd: number): number | undefined {
-  for (let open = line.indexOf('['); open !== -1 && open < prefixEnd; open = line.indexOf('[', open + 1)) {
+/** The backend pid in a prefix, `bytes[start..prefixEnd)`: `%p` as `[%p]` (every common layout), else `pid=%p`. */
+function prefixPid(bytes: Buffer, start: number, prefixEnd: number): number | undefined {
+  for (let open = start; open < prefixEnd; open++) {
+    if (bytes[open] !== 91 /* [ */) continue
     let pid = 0
     let at = open + 1
     for (; at < prefixEnd; at++) {
-      const digit = line.charCodeAt(at) - 48
+      const digit = bytes[at]! - 48
       if (!(digit >= 0 && digit <= 9)) break
       pid = pid * 10 + digit
     }
-    if (at > open + 1 && line.charCodeAt(at) === 93 /* ] */) return pid
+    if (at > open + 1 && bytes[at] === 93 /* ] */) return pid
   }
-  const named = PID_NAMED.exec(line.slice(0, prefixEnd))
+  const named = PID_NAMED.exec(textOf(bytes, start, prefixEnd))
   return named ? Number(named[1]) : undefined
 }
 
 const PID_NAMED = /\bpid=(\d+)/
 
+/**
+ * Reads the line's bytes, decoding only names an event keeps (see line-bytes.ts); a line given as
+ * text is read as its bytes.
+ */
 export class StderrLogParser implements LineParser {
   readonly #sessions = new ServerSessions()
   readonly #severity = new SeverityFinder()
   readonly #time = new ServerTimeReader()
 
   parseLine(line: string, lineNumber: number): readonly PoolEvent[] | undefined {
+    const bytes = Buffer.from(line)
+    return this.parseBytes(bytes, 0, bytes.length, lineNumber)
+  }
+
+  parseBytes(bytes: Buffer, start: number, end: number, lineNumber: number): readonly PoolEvent[] | undefined {
     // Multi-line messages and statements continue on tab-indented lines.
-    if (line.length === 0 || line.charCodeAt(0) === 9 /* tab */) return EMPTY
+    if (end === start || bytes[start] === 9 /* tab */) return EMPTY
     const mark = this.#severity
-    if (!mark.find(line)) return undefined
-    const kind = classifyServerMessage(mark.severity, line, mark.messageStart)
+    if (!mark.find(bytes, start, end)) return undefined
+    const kind = classifyServerMessageBytes(mark.severity, bytes, mark.messageStart, end)
     if (!kind) return EMPTY
-    const pid = prefixPid(line, mark.wordStart)
+    const pid = prefixPid(bytes, start, mark.wordStart)
     // A new backend or a restart needs no time: no event comes of it.
-    const atMillis = kind === 'received' || kind === 'ready' ? null : this.#time.read(line, mark.wordStart)
-    return this.#sessions.record(kind, line, mark.messageStart, { pid, atMillis, lineNumber })
+    const atMillis = kind === 'received' || kind === 'ready' ? null : this.#time.readBytes(bytes, start, mark.wordStart)
+    return this.#sessions.recordBytes(kind, bytes, mark.messageStart, end, { pid, atMillis, lineNumber })
   }
 }

@@ -2,6 +2,7 @@
 // (%m, csvlog, jsonlog), `2024-05-01 12:00:00 CET` (%t) or epoch seconds
 // (%n). The zone is tzdata's abbreviation for the moment, or a numeric
 // offset (`-03`, `+0545`) where tzdata has no letters for it.
+import { bytesAt, textOf } from '../line-bytes.js'
 import { LocalDateTimeReader } from './local-date-time.js'
 
 /** Minutes east of UTC for abbreviations that mean one offset wherever they are printed. */
@@ -81,6 +82,9 @@ export class ServerTimeReader {
   readonly #dateTime = new LocalDateTimeReader()
   #zone = ''
   #zoneMillis = 0
+  /** The last zone the byte reader saw, kept apart from the text reader's: a log may need both. */
+  #zoneBytes: Buffer = Buffer.alloc(0)
+  #zoneBytesMillis = 0
 
   /**
    * Epoch milliseconds from the first server timestamp in `text` before `end` (a stderr line's prefix:
@@ -111,6 +115,31 @@ export class ServerTimeReader {
           this.#zoneMillis = zoneOffsetMinutes(this.#zone) * 60_000
         }
         offsetMillis = this.#zoneMillis
+      }
+    }
+    return this.#dateTime.localMillis - offsetMillis
+  }
+
+  /**
+   * `read` on a stderr line's prefix, `bytes[start..end)`: the common layouts (`%m`, `%t` first) are
+   * read from the bytes; any other is decoded and read as text.
+   */
+  readBytes(bytes: Buffer, start: number, end: number): number | null {
+    if (!(bytes[start + 4] === 45 && bytes[start + 10] === 32 && end - start >= 19)) return this.read(textOf(bytes, start, end))
+    if (!this.#dateTime.readBytes(bytes, start, end, false)) return null
+    const position = this.#dateTime.end
+    let offsetMillis = 0
+    if (position < end && bytes[position] === 32) {
+      const zoneStart = position + 1
+      let zoneEnd = zoneStart
+      while (zoneEnd < end && isZoneCharacter(bytes[zoneEnd]!)) zoneEnd++
+      if (zoneEnd > zoneStart) {
+        const zone = this.#zoneBytes
+        if (zoneEnd - zoneStart !== zone.length || !bytesAt(bytes, zoneStart, zoneEnd, zone)) {
+          this.#zoneBytes = Buffer.from(bytes.subarray(zoneStart, zoneEnd))
+          this.#zoneBytesMillis = zoneOffsetMinutes(textOf(bytes, zoneStart, zoneEnd)) * 60_000
+        }
+        offsetMillis = this.#zoneBytesMillis
       }
     }
     return this.#dateTime.localMillis - offsetMillis

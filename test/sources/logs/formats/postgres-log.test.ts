@@ -291,3 +291,45 @@ describe('ServerSessions', () => {
     expect(sessions.openCount).toBe(0)
   })
 })
+
+describe('the stderr log read as bytes', () => {
+  async function streamed(text: string, chunkBytes: number): Promise<PoolEvent[]> {
+    const { Readable } = await import('node:stream')
+    const { readPoolLog } = await import('../../../../src/sources/logs/read-pool-log.js')
+    const data = Buffer.from(text)
+    const chunks: Buffer[] = []
+    for (let at = 0; at < data.length; at += chunkBytes) chunks.push(data.subarray(at, at + chunkBytes))
+    const events: PoolEvent[] = []
+    await readPoolLog('-', { format: 'postgres', stdin: Readable.from(chunks), onEvent: (event) => events.push(event) })
+    return events
+  }
+
+  it.each(FIXTURES.filter((f) => f.format === postgresLog).map((f) => f.file))('gives the same events for %s streamed as bytes as line by line as text', async (file) => {
+    const text = fixtureText(`postgres/${file}`)
+    const byLine = parseLines(postgresLog, linesOf(text)).events
+    expect(byLine.length).toBeGreaterThan(4)
+    expect(await streamed(text, 1 << 20)).toEqual(byLine)
+    expect(await streamed(text, 333)).toEqual(byLine)
+  })
+
+  it('reads names in other scripts, zones that change and prefixes that hold `:  `', async () => {
+    const lines = [
+      '2026-11-21 09:00:00.100 CET [101] app=Zürich:  report LOG:  connection authorized: user=владелец database=склад application_name=Zürich:  report',
+      '2026-11-21 09:00:01.200 CET [101] app=Zürich:  report LOG:  disconnection: session time: 0:00:01.100 user=владелец database=склад host=10.0.0.1 port=5000',
+      '2026-11-21 08:00:02.300 UTC [102] app=psql LOG:  connection authorized: user=app database=shop application_name=psql',
+      '2026-11-21 08:00:02.400 UTC [103] app=psql FATAL:  too many connections for role "app"',
+    ]
+    const text = lines.join('\n') + '\n'
+    const events = parseLines(postgresLog, lines).events
+    expect(events.map((e) => [e.type, e.backendPid, e.application, e.user, e.database])).toEqual([
+      ['session-start', 101, 'Zürich:  report', 'владелец', 'склад'],
+      ['session-end', 101, 'Zürich:  report', 'владелец', 'склад'],
+      ['session-start', 102, 'psql', 'app', 'shop'],
+      ['too-many-clients', 103, undefined, 'app', undefined],
+    ])
+    expect(events[0]!.atMillis).toBe(Date.UTC(2026, 10, 21, 8, 0, 0, 100))
+    expect(events[1]!.sessionSeconds).toBeCloseTo(1.1)
+    expect(events[2]!.atMillis).toBe(Date.UTC(2026, 10, 21, 8, 0, 2, 300))
+    expect(await streamed(text, 7)).toEqual(events)
+  })
+})
