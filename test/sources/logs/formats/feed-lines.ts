@@ -2,8 +2,10 @@
 // same text cut into arbitrary chunks and put back into lines by a small
 // splitter, as a stream would deliver it.
 import { readFileSync } from 'node:fs'
+import { Readable } from 'node:stream'
 import type { PoolEvent } from '../../../../src/core/pool-event.js'
 import type { LogFormat } from '../../../../src/sources/logs/log-format.js'
+import { readPoolLog } from '../../../../src/sources/logs/read-pool-log.js'
 
 export function fixtureText(path: string): string {
   return readFileSync(new URL(`../../../fixtures/pool-logs/${path}`, import.meta.url), 'utf8')
@@ -68,4 +70,14 @@ export function countBy(events: readonly PoolEvent[], type: PoolEvent['type'], k
     counts[name] = (counts[name] ?? 0) + 1
   }
   return counts
+}
+
+/** The events `readPoolLog` gives for the text streamed in chunks of `chunkBytes` (lines reach the parser as bytes). */
+export async function streamedEvents(format: string, text: string, chunkBytes: number): Promise<PoolEvent[]> {
+  const data = Buffer.from(text)
+  const chunks: Buffer[] = []
+  for (let at = 0; at < data.length; at += chunkBytes) chunks.push(data.subarray(at, at + chunkBytes))
+  const events: PoolEvent[] = []
+  await readPoolLog('-', { format, stdin: Readable.from(chunks), onEvent: (event) => events.push(event) })
+  return events
 }

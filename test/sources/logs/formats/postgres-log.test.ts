@@ -7,7 +7,7 @@ import { hikariLog } from '../../../../src/sources/logs/formats/hikari-log.js'
 import { postgresCsvLog, postgresJsonLog, postgresLog } from '../../../../src/sources/logs/formats/postgres-log.js'
 import { classifyServerMessage, ServerSessions } from '../../../../src/sources/logs/formats/postgres-sessions.js'
 import type { LogFormat } from '../../../../src/sources/logs/log-format.js'
-import { countBy, fixtureText, linesOf, parseInChunks, parseLines } from './feed-lines.js'
+import { countBy, fixtureText, linesOf, parseInChunks, parseLines, streamedEvents } from './feed-lines.js'
 
 interface ServerLogFixture {
   readonly file: string
@@ -293,16 +293,7 @@ describe('ServerSessions', () => {
 })
 
 describe('the stderr log read as bytes', () => {
-  async function streamed(text: string, chunkBytes: number): Promise<PoolEvent[]> {
-    const { Readable } = await import('node:stream')
-    const { readPoolLog } = await import('../../../../src/sources/logs/read-pool-log.js')
-    const data = Buffer.from(text)
-    const chunks: Buffer[] = []
-    for (let at = 0; at < data.length; at += chunkBytes) chunks.push(data.subarray(at, at + chunkBytes))
-    const events: PoolEvent[] = []
-    await readPoolLog('-', { format: 'postgres', stdin: Readable.from(chunks), onEvent: (event) => events.push(event) })
-    return events
-  }
+  const streamed = (text: string, chunkBytes: number) => streamedEvents('postgres', text, chunkBytes)
 
   it.each(FIXTURES.filter((f) => f.format === postgresLog).map((f) => f.file))('gives the same events for %s streamed as bytes as line by line as text', async (file) => {
     const text = fixtureText(`postgres/${file}`)

@@ -2,12 +2,9 @@
 // logger and where it sits, where a repr puts its address, the addresses
 // themselves): these pin down that what it remembers never changes what it
 // reads, line by line as text or streamed as bytes.
-import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import type { PoolEvent } from '../../../../src/core/pool-event.js'
 import { sqlalchemyLog } from '../../../../src/sources/logs/formats/sqlalchemy-log.js'
-import { readPoolLog } from '../../../../src/sources/logs/read-pool-log.js'
-import { fixtureText, linesOf, parseLines } from './feed-lines.js'
+import { fixtureText, linesOf, parseLines, streamedEvents } from './feed-lines.js'
 
 const FIXTURES = [
   'sqlalchemy/f1-connection-per-request.log',
@@ -19,14 +16,7 @@ const FIXTURES = [
   'sqlalchemy/healthy.log',
 ]
 
-async function streamed(text: string, chunkBytes: number): Promise<PoolEvent[]> {
-  const data = Buffer.from(text)
-  const chunks: Buffer[] = []
-  for (let at = 0; at < data.length; at += chunkBytes) chunks.push(data.subarray(at, at + chunkBytes))
-  const events: PoolEvent[] = []
-  await readPoolLog('-', { format: 'sqlalchemy', stdin: Readable.from(chunks), onEvent: (event) => events.push(event) })
-  return events
-}
+const streamed = (text: string, chunkBytes: number) => streamedEvents('sqlalchemy', text, chunkBytes)
 
 const T = '2026-11-21 07:00:40,011'
 const repr = (address: string, dsn = 'user=app dbname=shop') => `<connection object at ${address}; dsn: '${dsn}', closed: 0>`
