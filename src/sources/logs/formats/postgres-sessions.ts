@@ -135,7 +135,8 @@ interface AuthorizedFields {
  * so it runs to the SSL/GSS part or the end. Fills `into`, so no object is made per line.
  */
 function authorizedFields(bytes: Buffer, from: number, lineEnd: number, into: AuthorizedFields): boolean {
-  const userAt = find(bytes, AUTHORIZED_USER, from, lineEnd)
+  // `connection authorized: user=` starts the message, unless it is a replication connection's.
+  const userAt = bytesAt(bytes, from, lineEnd, AUTHORIZED_USER) ? from : find(bytes, AUTHORIZED_USER, from, lineEnd)
   if (userAt === -1) return false
   const userStart = userAt + AUTHORIZED_USER.length
   const end = trimmedEnd(bytes, from, lineEnd)

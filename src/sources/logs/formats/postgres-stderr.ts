@@ -53,9 +53,7 @@ export class SeverityFinder {
   messageStart = 0
 
   find(bytes: Buffer, start: number, end: number): boolean {
-    // A date and time first (`%m`, `%t`) cannot hold `:  `: the search starts after them.
-    const from = bytes[start + 4] === 45 && bytes[start + 10] === 32 && bytes[start + 13] === 58 ? start + 19 : start
-    let colon = indexOfBytes(bytes, COLON_SPACES, from, end, end)
+    let colon = indexOfBytes(bytes, COLON_SPACES, afterLeadingTime(bytes, start), end, end)
     for (let tries = 0; colon > start && tries < 4; tries++) {
       let wordStart = colon
       while (wordStart > start && isUpperOrDigit(bytes[wordStart - 1]!)) wordStart--
@@ -78,6 +76,11 @@ export class SeverityFinder {
 }
 
 const COLON_SPACES = Buffer.from(':  ')
+
+/** Where to start looking into a prefix: after its date and time when it starts with them (`%m`, `%t`), which hold neither `:  ` nor `[`. */
+function afterLeadingTime(bytes: Uint8Array, start: number): number {
+  return bytes[start + 4] === 45 && bytes[start + 10] === 32 && bytes[start + 13] === 58 ? start + 19 : start
+}
 const LOG = Buffer.from('LOG')
 
 function isSqlState(bytes: Uint8Array, at: number): boolean {
@@ -87,7 +90,7 @@ function isSqlState(bytes: Uint8Array, at: number): boolean {
 
 /** The backend pid in a prefix, `bytes[start..prefixEnd)`: `%p` as `[%p]` (every common layout), else `pid=%p`. */
 function prefixPid(bytes: Buffer, start: number, prefixEnd: number): number | undefined {
-  for (let open = start; open < prefixEnd; open++) {
+  for (let open = afterLeadingTime(bytes, start); open < prefixEnd; open++) {
     if (bytes[open] !== 91 /* [ */) continue
     let pid = 0
     let at = open + 1
