@@ -176,7 +176,8 @@ function disconnectionFields(bytes: Buffer, from: number, end: number, into: Dis
   const seconds = byteDigitsAt(bytes, at + 4, 2)
   const millis = byteDigitsAt(bytes, at + 7, 3)
   if (minutes < 0 || seconds < 0 || millis < 0) return false
-  const userAt = find(bytes, USER, at, end)
+  // ` user=` follows the session time (`H:MM:SS.mmm`), unless a server writes it otherwise.
+  const userAt = bytesAt(bytes, at + 10, end, USER) ? at + 10 : find(bytes, USER, at, end)
   const databaseAt = find(bytes, DATABASE, userAt, end)
   const hostAt = find(bytes, HOST, databaseAt, end)
   if (userAt === -1 || databaseAt === -1 || hostAt === -1) return false
@@ -207,6 +208,7 @@ class NameTable {
   readonly #recentBytes: Buffer[] = []
   readonly #recentText: string[] = []
   #nextRecent = 0
+  #lastFound = 0
 
   /** One copy of `name`, which may be a slice of a longer text: what is kept is a copy of its own. */
   intern(name: string): string {
@@ -225,9 +227,15 @@ class NameTable {
   internBytes(bytes: Buffer, start: number, end: number): string {
     const length = end - start
     const recent = this.#recentBytes
+    // The name found last time is the likeliest: lines alternate between a few.
+    const likely = recent[this.#lastFound]
+    if (likely !== undefined && likely.length === length && bytesAt(bytes, start, end, likely)) return this.#recentText[this.#lastFound]!
     for (let i = 0; i < recent.length; i++) {
       const candidate = recent[i]!
-      if (candidate.length === length && bytesAt(bytes, start, end, candidate)) return this.#recentText[i]!
+      if (candidate.length === length && bytesAt(bytes, start, end, candidate)) {
+        this.#lastFound = i
+        return this.#recentText[i]!
+      }
     }
     // Decoded text is a string of its own (not a slice of anything): it can be kept as it is.
     const name = this.#keep(textOf(bytes, start, end), false)
