@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { isAtLeast, type Severity } from '../core/finding.js'
 import type { GroupDimension } from '../core/grouping.js'
 import type { IgnoreRule } from '../core/ignore-rule.js'
-import { DEFAULT_THRESHOLDS, type Thresholds } from '../core/thresholds.js'
+import { consistentThresholds, DEFAULT_THRESHOLDS, type Thresholds } from '../core/thresholds.js'
 import { collectIgnoreRule, parseCountOption, parseDurationOption, parseGroupByOption, parsePercentOption, parseSeverityOption } from './option-parsers.js'
 
 export interface JudgementFlags {
@@ -41,15 +41,26 @@ export function addJudgementOptions(command: Command, options: { isOverTime: boo
 }
 
 export function thresholdsFrom(flags: Partial<JudgementFlags>): Thresholds {
-  const errorPercent = flags.maxUsage ?? DEFAULT_THRESHOLDS.headroomErrorPercent
-  return {
-    ...DEFAULT_THRESHOLDS,
-    idleInTransactionSeconds: flags.maxIdleInTransaction ?? DEFAULT_THRESHOLDS.idleInTransactionSeconds,
-    headroomWarningPercent: Math.min(flags.warnUsage ?? DEFAULT_THRESHOLDS.headroomWarningPercent, errorPercent),
-    headroomErrorPercent: errorPercent,
-    abandonedAfterSeconds: flags.abandonedAfter ?? DEFAULT_THRESHOLDS.abandonedAfterSeconds,
-    churnPerMinute: flags.churnPerMinute ?? DEFAULT_THRESHOLDS.churnPerMinute,
+  return consistentThresholds({ ...DEFAULT_THRESHOLDS, ...thresholdsGiven(flags, () => true) })
+}
+
+/** Which threshold each judgement flag sets. */
+const THRESHOLD_OF_FLAG = {
+  maxIdleInTransaction: 'idleInTransactionSeconds',
+  warnUsage: 'headroomWarningPercent',
+  maxUsage: 'headroomErrorPercent',
+  abandonedAfter: 'abandonedAfterSeconds',
+  churnPerMinute: 'churnPerMinute',
+} as const satisfies Partial<Record<keyof JudgementFlags, keyof Thresholds>>
+
+/** Only the thresholds whose flags were given (`isGiven`), to lay over thresholds from elsewhere (a recording's). */
+export function thresholdsGiven(flags: Partial<JudgementFlags>, isGiven: (flag: string) => boolean): Partial<Thresholds> {
+  const given: { -readonly [K in keyof Thresholds]?: number } = {}
+  for (const [flag, threshold] of Object.entries(THRESHOLD_OF_FLAG)) {
+    const value = flags[flag as keyof typeof THRESHOLD_OF_FLAG]
+    if (isGiven(flag) && value !== undefined) given[threshold] = value
   }
+  return given
 }
 
 export function exitCodeForFindings(findings: readonly { severity: Severity }[], failOn: Severity): 0 | 1 {

@@ -31,3 +31,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
   unreturnedAfterSeconds: 5,
   longHoldSeconds: 10,
 })
+
+/** Thresholds put together from several places, with `headroom`'s warning never above its error. */
+export function consistentThresholds(thresholds: Thresholds): Thresholds {
+  return thresholds.headroomWarningPercent <= thresholds.headroomErrorPercent ? thresholds : { ...thresholds, headroomWarningPercent: thresholds.headroomErrorPercent }
+}

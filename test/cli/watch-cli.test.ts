@@ -78,6 +78,17 @@ describe('pgleak analyze', () => {
     expect(JSON.parse(result.stdout).findings.map((f: { kind: string }) => f.kind)).toEqual(['connection-growth'])
   })
 
+  it('lets one threshold flag override only its own threshold, keeping the recording\'s others', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
+    const patient = join(dir, 'patient.ndjson')
+    const text = await readFile(growthRecording, 'utf8')
+    await writeFile(patient, text.replace('"abandonedAfterSeconds":60', '"abandonedAfterSeconds":36000'))
+    const kinds = async (...flags: string[]) => JSON.parse((await runCli(['analyze', patient, '--json', ...flags])).stdout).findings.map((f: { kind: string }) => f.kind)
+    expect(await kinds()).toEqual(['connection-growth'])
+    expect(await kinds('--churn-per-minute', '50')).toEqual(['connection-growth'])
+    expect(await kinds('--abandoned-after', '30s')).toEqual(expect.arrayContaining(['abandoned-connections', 'connection-growth']))
+  })
+
   it('counts lines that are not recording events, and still reports', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
     const damaged = join(dir, 'damaged.ndjson')

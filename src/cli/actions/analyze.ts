@@ -8,7 +8,7 @@ import { logAnalysisJsonDocument, renderLogAnalysis } from '../../render/log-ana
 import { renderWatchSummary, watchJsonDocument } from '../../render/watch-summary.js'
 import { looksLikeRecording } from '../../sources/recording/read-recording.js'
 import type { AnalyzeFlags } from '../commands/analyze.js'
-import { exitCodeForFindings, thresholdsFrom } from '../judgement-options.js'
+import { exitCodeForFindings, thresholdsFrom, thresholdsGiven } from '../judgement-options.js'
 import { stderrPalette, stdoutPalette, terminalWidth, writeJson } from '../output.js'
 
 const PROGRESS_MIN_BYTES = 50 * 1024 * 1024
@@ -44,11 +44,11 @@ function progressReporter(): ((path: string, read: number, total: number | undef
 
 export async function runAnalyze(files: readonly string[], flags: AnalyzeFlags, cmd: Command): Promise<number> {
   const given = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli'
-  const thresholdFlags = ['maxIdleInTransaction', 'warnUsage', 'maxUsage', 'abandonedAfter', 'churnPerMinute']
+  // Flags override what the recording says, one by one: a flag not given leaves the recording's value.
   const overrides = {
     ...(given('groupBy') ? { groupBy: flags.groupBy } : {}),
     ...(given('ignore') ? { ignore: flags.ignore } : {}),
-    ...(thresholdFlags.some(given) ? { thresholds: thresholdsFrom(flags) } : {}),
+    thresholds: thresholdsGiven(flags, given),
   }
   let exitCode = 0
   const logs: string[] = []
