@@ -39,8 +39,8 @@ export interface PoolState {
   checkins: number
   /** Connections created while the same pool had idle ones: one pool would have reused those. */
   createdWhileIdle: number
-  /** Connections open and not checked out right now. */
-  idleConnections: number
+  /** Connections checked out right now (the rest of `connections` are idle in the pool): kept by `#checkOut`, `#checkIn` and `#forget` alone. */
+  checkedOut: number
   disposed: number
   timeouts: number
   firstTimeout: PoolEvent | undefined
@@ -131,7 +131,7 @@ export class PoolLedger {
         checkouts: 0,
         checkins: 0,
         createdWhileIdle: 0,
-        idleConnections: 0,
+        checkedOut: 0,
         disposed: 0,
         timeouts: 0,
         firstTimeout: undefined,
@@ -163,13 +163,8 @@ export class PoolLedger {
   }
 
   #connection(pool: PoolState, event: PoolEvent): ConnectionState | undefined {
-    return event.connection === undefined ? undefined : this.#connectionNamed(pool, event, pool.connections.get(event.connection))
-  }
-
-  /** The connection `known` already looked up (one map lookup per event, not two), else a new one. */
-  #connectionNamed(pool: PoolState, event: PoolEvent, known: ConnectionState | undefined): ConnectionState | undefined {
     if (event.connection === undefined) return undefined
-    let connection = known
+    let connection = pool.connections.get(event.connection)
     if (!connection) {
       connection = { id: event.connection, createdAtMillis: null, checkout: undefined }
       pool.connections.set(event.connection, connection)
@@ -189,22 +184,16 @@ export class PoolLedger {
       case 'connect': {
         // A connection opened right after one was closed replaces it (pool_recycle, pre-ping): not a second pool.
         const isReplacement = pool.lastEventType === 'close' || pool.lastEventType === 'invalidate'
-        if (pool.idleConnections > 0 && !isReplacement) pool.createdWhileIdle++
+        if (idleConnections(pool) > 0 && !isReplacement) pool.createdWhileIdle++
         pool.created++
-        const known = event.connection !== undefined ? pool.connections.get(event.connection) : undefined
-        const connection = this.#connectionNamed(pool, event, known)
-        if (!connection) return
-        connection.createdAtMillis = event.atMillis
-        if (!known) pool.idleConnections++
+        const connection = this.#connection(pool, event)
+        if (connection) connection.createdAtMillis = event.atMillis
         return
       }
       case 'checkout': {
         pool.checkouts++
-        const known = event.connection !== undefined ? pool.connections.get(event.connection) : undefined
-        const connection = this.#connectionNamed(pool, event, known)
-        if (!connection) return
-        if (known && !connection.checkout) pool.idleConnections--
-        connection.checkout = checkoutOf(connection, pool, event)
+        const connection = this.#connection(pool, event)
+        if (connection) checkOut(pool, connection, checkoutOf(connection, pool, event))
         return
       }
       case 'checkin':
@@ -213,8 +202,7 @@ export class PoolLedger {
         const connection = this.#connection(pool, event)
         if (!connection?.checkout) return
         const out = connection.checkout
-        connection.checkout = undefined
-        pool.idleConnections++
+        checkIn(pool, connection)
         if (out.atMillis === null || event.atMillis === null) return
         const heldSeconds = Math.max(0, (event.atMillis - out.atMillis) / 1000)
         pushBounded(pool.holdSeconds, heldSeconds, pool.holdsSampled++)
@@ -227,8 +215,7 @@ export class PoolLedger {
         if (event.type === 'invalidate') return
         pool.closed++
         if (!connection) return
-        if (!connection.checkout) pool.idleConnections--
-        pool.connections.delete(connection.id)
+        forget(pool, connection)
         if (connection.createdAtMillis !== null && event.atMillis !== null) {
           pushBounded(pool.lifetimes, { closedAtMillis: event.atMillis, seconds: Math.max(0, (event.atMillis - connection.createdAtMillis) / 1000) }, pool.lifetimesSampled++)
         }
@@ -237,8 +224,7 @@ export class PoolLedger {
       case 'dispose':
         pool.disposed++
         // Disposing closes the idle connections; checked-out ones stay the application's.
-        for (const [id, connection] of pool.connections) if (!connection.checkout) pool.connections.delete(id)
-        pool.idleConnections = 0
+        for (const connection of pool.connections.values()) if (!connection.checkout) forget(pool, connection)
         return
       case 'pool-timeout':
         pool.timeouts++
@@ -250,18 +236,13 @@ export class PoolLedger {
         pool.gcLeaks++
         const connection = event.connection !== undefined ? pool.connections.get(event.connection) : undefined
         // The garbage collector ends it: it is neither checked out nor in the pool any more.
-        if (connection) {
-          if (!connection.checkout) pool.idleConnections--
-          pool.connections.delete(connection.id)
-        }
+        if (connection) forget(pool, connection)
         return
       }
       case 'leak-warning': {
         if (pool.leakWarnings.length < LEAK_WARNINGS_KEPT) pool.leakWarnings.push(event)
         const connection = this.#connection(pool, event)
-        if (connection && !connection.checkout) {
-          connection.checkout = checkoutOf(connection, pool, event)
-        }
+        if (connection && !connection.checkout) checkOut(pool, connection, checkoutOf(connection, pool, event))
         return
       }
       case 'stats':
@@ -278,6 +259,27 @@ export class PoolLedger {
 function pushBounded<T>(list: T[], value: T, taken: number): void {
   if (list.length < SAMPLE_LIMIT) list.push(value)
   else list[taken % SAMPLE_LIMIT] = value
+}
+
+/** Connections open in the pool and not checked out. */
+function idleConnections(pool: PoolState): number {
+  return pool.connections.size - pool.checkedOut
+}
+
+function checkOut(pool: PoolState, connection: ConnectionState, checkout: Checkout): void {
+  if (!connection.checkout) pool.checkedOut++
+  connection.checkout = checkout
+}
+
+function checkIn(pool: PoolState, connection: ConnectionState): void {
+  if (connection.checkout) pool.checkedOut--
+  connection.checkout = undefined
+}
+
+/** The connection is gone from the pool (closed, disposed, collected). */
+function forget(pool: PoolState, connection: ConnectionState): void {
+  checkIn(pool, connection)
+  pool.connections.delete(connection.id)
 }
 
 /** One object per checkout, built in one go: this runs for every checkout of a log of millions. */

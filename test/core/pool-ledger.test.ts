@@ -35,6 +35,17 @@ describe('PoolLedger and the pool detectors', () => {
     expect(finding?.evidence).toMatchObject({ createdWhileIdle: 4, connectionsCreated: 5, connectionsClosed: 0, checkouts: 5, checkins: 5 })
   })
 
+  it('knows which connections are idle whatever the log began with or a leak detector said', () => {
+    // A log followed from its middle: b is returned before the ledger saw it taken, so it is idle;
+    // a, reported by a leak detector, is out. Opening c while b waits is a second pool's doing...
+    const fromTheMiddle = ledgerOf([event('connect', 'a', 0), event('leak-warning', 'a', 1), event('checkin', 'b', 2), event('connect', 'c', 3)])
+    expect(fromTheMiddle.pools.get('p')).toMatchObject({ createdWhileIdle: 1, checkedOut: 1 })
+    // ...but opening one while the only connection is out (leak-warned, then unleaked later) is not.
+    const exhausted = ledgerOf([event('connect', 'a', 0), event('leak-warning', 'a', 1), event('connect', 'b', 2), event('unleaked', 'a', 3)])
+    expect(exhausted.pools.get('p')).toMatchObject({ createdWhileIdle: 0, checkedOut: 0 })
+    expect(exhausted.pools.get('p')!.connections.size).toBe(2)
+  })
+
   it('leaves a checkout in flight at the end of the log alone, and reports one held past the threshold', () => {
     const ledger = ledgerOf([event('connect', 'a', 0), event('checkout', 'a', 0, { backendPid: 77 }), event('connect', 'b', 9), event('checkout', 'b', 9.9)])
     const findings = detectPoolImbalance({ ledger, thresholds: DEFAULT_THRESHOLDS, nowMillis: NOW + 10_000 })
