@@ -59,9 +59,6 @@ export interface PoolState {
   /** How many values each bounded sample was ever given: which slot the next one overwrites. */
   holdsSampled: number
   lifetimesSampled: number
-  firstAtMillis: number | null
-  lastAtMillis: number | null
-  lastLine: number
   /** Events in this pool so far: "the pool moved on" without timestamps. */
   events: number
   lastEventType: PoolEvent['type'] | undefined
@@ -143,20 +140,12 @@ export class PoolLedger {
         lifetimes: [],
         holdsSampled: 0,
         lifetimesSampled: 0,
-        firstAtMillis: event.atMillis,
-        lastAtMillis: event.atMillis,
-        lastLine: event.line,
         events: 0,
         lastEventType: undefined,
       }
       this.pools.set(event.pool, pool)
     }
     pool.events++
-    pool.lastLine = event.line
-    if (event.atMillis !== null) {
-      pool.firstAtMillis ??= event.atMillis
-      pool.lastAtMillis = event.atMillis
-    }
     if (event.poolSize !== undefined) pool.poolSize = event.poolSize
     if (event.maxOverflow !== undefined) pool.maxOverflow = event.maxOverflow
     return pool
