@@ -52,7 +52,25 @@ function maxOrNull(values: readonly (number | null)[]): number | null {
   return max === null ? null : Math.round(max)
 }
 
-function summarizeGroup(key: GroupKey, members: readonly Backend[], nowMillis: number): GroupSummary {
+/** Client backends that are not ignored, by the id of their group. */
+export function countedClients(backends: readonly Backend[], ignore: readonly IgnoreRule[]): Backend[] {
+  return backends.filter((b) => isClientBackend(b) && !isIgnored(b, ignore))
+}
+
+/** Backends by the id of their group under `groupBy`. */
+export function groupMembers(backends: readonly Backend[], groupBy: readonly GroupDimension[]): Map<string, { key: GroupKey; backends: Backend[] }> {
+  const members = new Map<string, { key: GroupKey; backends: Backend[] }>()
+  for (const backend of backends) {
+    const key = groupKeyOf(backend, groupBy)
+    const id = groupKeyId(key, groupBy)
+    const group = members.get(id) ?? { key, backends: [] }
+    group.backends.push(backend)
+    members.set(id, group)
+  }
+  return members
+}
+
+export function summarizeGroup(key: GroupKey, members: readonly Backend[], nowMillis: number): GroupSummary {
   const count = (predicate: (b: Backend) => boolean): number => members.filter(predicate).length
   const active = count((b) => b.state === 'active')
   const idle = count((b) => b.state === 'idle')
@@ -77,7 +95,7 @@ export function summarizeConnections(
   ignore: readonly IgnoreRule[],
 ): ConnectionSummary {
   const clients = snapshot.backends.filter(isClientBackend)
-  const counted = clients.filter((b) => !isIgnored(b, ignore))
+  const counted = countedClients(clients, ignore)
   const backgroundByType: Record<string, number> = {}
   let walsenders = 0
   let hiddenOtherBackends = 0
@@ -91,15 +109,7 @@ export function summarizeConnections(
     }
   }
 
-  const members = new Map<string, { key: GroupKey; backends: Backend[] }>()
-  for (const backend of counted) {
-    const key = groupKeyOf(backend, groupBy)
-    const id = groupKeyId(key, groupBy)
-    const group = members.get(id) ?? { key, backends: [] }
-    group.backends.push(backend)
-    members.set(id, group)
-  }
-  const groups = [...members.values()]
+  const groups = [...groupMembers(counted, groupBy).values()]
     .map(({ key, backends }) => summarizeGroup(key, backends, snapshot.sampledAtMillis))
     .sort((a, b) => b.total - a.total || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)))
 

@@ -4,12 +4,10 @@
 // and the frame to its height, so redrawing in place never scrolls.
 import { stripVTControlCharacters } from 'node:util'
 import type { ServerInfo } from '../core/audit-report.js'
-import { isClientBackend, isIdleInTransaction, type Backend } from '../core/backend.js'
-import { secondsBetween } from '../core/describe-backend.js'
+import { countedClients, groupMembers, summarizeGroup } from '../core/connection-summary.js'
 import { formatDuration } from '../core/duration.js'
 import type { TrackedFinding } from '../core/finding-tracker.js'
 import { groupLabel } from '../core/group-subject.js'
-import { groupKeyId, groupKeyOf } from '../core/grouping.js'
 import type { LeakMonitor } from '../core/leak-monitor.js'
 import { severityBadge, type Palette } from './colors.js'
 import { sparkline } from './sparkline.js'
@@ -52,29 +50,23 @@ function groupRows(monitor: LeakMonitor, trendWidth: number): GroupRow[] {
   const timeline = monitor.timeline
   const latest = timeline.latest
   if (!latest) return []
-  const members = new Map<string, Backend[]>()
-  for (const backend of latest.backends) {
-    if (!isClientBackend(backend)) continue
-    const id = groupKeyId(groupKeyOf(backend, timeline.groupBy), timeline.groupBy)
-    const list = members.get(id) ?? []
-    list.push(backend)
-    members.set(id, list)
-  }
+  // The same members as the timeline's groups: ignored sessions are in neither.
+  const members = groupMembers(countedClients(latest.backends, timeline.ignore), timeline.groupBy)
   const rows: GroupRow[] = []
   for (const group of timeline.groups) {
-    const backends = members.get(group.id) ?? []
+    const backends = members.get(group.id)?.backends ?? []
     const first = group.series.firstSince(latest.sampledAtMillis - 60_000)
     const minutes = first ? (latest.sampledAtMillis - first.atMillis) / 60_000 : 0
     const perMinute = first && minutes > 0 ? ((group.series.latest ?? 0) - first.count) / minutes : 0
     if (backends.length === 0 && (group.series.range(latest.sampledAtMillis - 60_000, latest.sampledAtMillis)?.max ?? 0) === 0) continue
-    const transactionAges = backends.map((b) => secondsBetween(b.xactStartMillis, latest.sampledAtMillis)).filter((age): age is number => age !== null)
+    const summary = summarizeGroup(group.key, backends, latest.sampledAtMillis)
     rows.push({
       label: groupLabel(group.key),
-      total: backends.length,
-      active: backends.filter((b) => b.state === 'active').length,
-      idle: backends.filter((b) => b.state === 'idle').length,
-      idleInTransaction: backends.filter(isIdleInTransaction).length,
-      oldestTransactionSeconds: transactionAges.length > 0 ? Math.floor(Math.max(...transactionAges)) : null,
+      total: summary.total,
+      active: summary.active,
+      idle: summary.idle,
+      idleInTransaction: summary.idleInTransaction,
+      oldestTransactionSeconds: summary.oldestTransactionSeconds,
       trend: group.series.recentCounts(trendWidth),
       perMinute,
     })
@@ -96,7 +88,7 @@ export function renderLiveFrame(palette: Palette, state: LiveViewState, findings
   const elapsed = latest && timeline.firstMillis !== undefined ? (latest.sampledAtMillis - timeline.firstMillis) / 1000 : 0
   lines.push(`${palette.bold('pgleak watch')} · ${formatDuration(Math.floor(elapsed))} · every ${formatDuration(state.intervalMillis / 1000)} · ${server.target} · PostgreSQL ${server.version}`)
 
-  const clients = latest ? latest.backends.filter(isClientBackend).length : 0
+  const clients = timeline.serverSeries.latest ?? 0
   const wide = width >= 120
   const trendWidth = wide ? 30 : 12
   const usage = `clients ${usageBar(palette, clients, server.usableConnections, wide ? 30 : 16)} ${palette.bold(String(clients))}/${server.usableConnections} (${percent(clients, server.usableConnections)})`

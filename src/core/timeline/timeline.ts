@@ -75,7 +75,8 @@ export function likelyOwner(unattributed: UnattributedChurn): string | null {
 
 export class Timeline {
   readonly groupBy: readonly GroupDimension[]
-  readonly #ignore: readonly IgnoreRule[]
+  /** Sessions left out of the groups (they still count against the server's slots). */
+  readonly ignore: readonly IgnoreRule[]
   readonly #seriesLimits: SeriesLimits
   /** By pid; a different backend_start under the same pid is a new session (the pid was reused). */
   readonly #sessions = new Map<number, TrackedSession>()
@@ -95,7 +96,7 @@ export class Timeline {
 
   constructor(options: TimelineOptions) {
     this.groupBy = options.groupBy
-    this.#ignore = options.ignore ?? []
+    this.ignore = options.ignore ?? []
     this.#seriesLimits = options.seriesLimits ?? DEFAULT_SERIES_LIMITS
     this.serverSeries = new CountSeries(this.#seriesLimits)
   }
@@ -171,7 +172,7 @@ export class Timeline {
     for (const backend of snapshot.backends) {
       if (!isClientBackend(backend)) continue
       serverClients++
-      if (isIgnored(backend, this.#ignore)) continue
+      if (isIgnored(backend, this.ignore)) continue
       const isConnecting = backend.state === 'starting'
       let tracked = this.#sessions.get(backend.pid)
       if (tracked && tracked.backendStartMillis !== backend.backendStartMillis) {
