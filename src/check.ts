@@ -14,7 +14,7 @@ import { runPoolDetectors } from './core/detectors/pool/index.js'
 import { describeScope, scopeMatcher, type SessionScope } from './core/session-scope.js'
 import { sortFindings } from './core/finding.js'
 import type { Snapshot } from './core/snapshot.js'
-import { DEFAULT_THRESHOLDS } from './core/thresholds.js'
+import { CHECK_THRESHOLDS } from './core/thresholds.js'
 import type { TimelineGap } from './core/timeline/timeline.js'
 import { sessionIdentity } from './core/timeline/session-identity.js'
 import { PgleakError } from './errors.js'
@@ -78,7 +78,7 @@ function mergeFindings(seenWhileRunning: readonly TrackedFinding[], ofTheRun: re
 
 export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const env = options.env ?? process.env
-  const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS
+  const thresholds = options.thresholds ?? CHECK_THRESHOLDS
   if (!options.command || options.command.length === 0) {
     const report = await audit({ ...options, thresholds })
     return {

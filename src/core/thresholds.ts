@@ -32,6 +32,16 @@ export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
   longHoldSeconds: 10,
 })
 
+/**
+ * A gate's thresholds: it fails on what it was told to look for, so usage warns only where it is an
+ * error, and a test run is short, so a connection unused for 10 s already counts as abandoned.
+ */
+export const CHECK_THRESHOLDS: Thresholds = Object.freeze({
+  ...DEFAULT_THRESHOLDS,
+  headroomWarningPercent: DEFAULT_THRESHOLDS.headroomErrorPercent,
+  abandonedAfterSeconds: 10,
+})
+
 /** Thresholds put together from several places, with `headroom`'s warning never above its error. */
 export function consistentThresholds(thresholds: Thresholds): Thresholds {
   return thresholds.headroomWarningPercent <= thresholds.headroomErrorPercent ? thresholds : { ...thresholds, headroomWarningPercent: thresholds.headroomErrorPercent }

@@ -170,6 +170,10 @@ describe('pgleak check without a command', () => {
     const strict = await runCli(['check', '--dsn', db().url(), '--max-usage', '2%', '--json'])
     expect(strict.exitCode).toBe(1)
     expect(JSON.parse(strict.stdout).findings[0]).toMatchObject({ kind: 'headroom', severity: 'error', evidence: { connections: 3 } })
+    // Usage warns at --max-usage unless --warn-usage says otherwise; a warning fails the gate.
+    const early = await runCli(['check', '--dsn', db().url(), '--warn-usage', '2%', '--json'])
+    expect(early.exitCode).toBe(1)
+    expect(JSON.parse(early.stdout).findings[0]).toMatchObject({ kind: 'headroom', severity: 'warning' })
   })
 })
 

@@ -14,7 +14,7 @@ import type { CheckFlags, CheckFormat } from '../commands/check.js'
 import { exitCodeForFindings, thresholdsFrom } from '../judgement-options.js'
 import { stderrPalette, terminalWidth } from '../output.js'
 
-export async function runCheck(argv: readonly string[], flags: CheckFlags, configPath: string | undefined): Promise<number> {
+export async function runCheck(argv: readonly string[], flags: CheckFlags, configPath: string | undefined, isWarnUsageGiven = false): Promise<number> {
   const palette = stderrPalette(flags)
   const format: CheckFormat = flags.json ? 'json' : flags.format
   let command: WrappedCommand | undefined
@@ -29,7 +29,7 @@ export async function runCheck(argv: readonly string[], flags: CheckFlags, confi
   process.on('SIGTERM', onTerm)
   let result: CheckResult
   try {
-    const thresholds = thresholdsFrom({ ...flags, warnUsage: flags.maxUsage })
+    const thresholds = thresholdsFrom({ ...flags, warnUsage: isWarnUsageGiven ? flags.warnUsage : flags.maxUsage })
     result = await check({
       ...(flags.dsn !== undefined ? { dsn: flags.dsn } : {}),
       connectTimeoutMillis: flags.connectTimeout * 1000,

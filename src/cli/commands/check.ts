@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander'
+import { CHECK_THRESHOLDS } from '../../core/thresholds.js'
 import { loadConfig, applyConfig } from '../config-file.js'
 import { addConnectionOptions, type ConnectionFlags } from '../connection-options.js'
 import { addJudgementOptions, type JudgementFlags } from '../judgement-options.js'
@@ -56,7 +57,7 @@ export function registerCheckCommand(program: Command): void {
     .option('--pool-log-format <name>', 'its format, when it should not be detected')
   // A gate fails on what it was told to look for: warnings fail (and usage only at --max-usage), and a
   // test suite is short, so connections unused for 10 s already count as abandoned.
-  addJudgementOptions(command, { isOverTime: true, defaults: { failOn: 'warning', abandonedAfterSeconds: 10 } })
+  addJudgementOptions(command, { isOverTime: true, defaults: { failOn: 'warning', abandonedAfterSeconds: CHECK_THRESHOLDS.abandonedAfterSeconds } })
     .option('--no-color', 'plain text output')
   command
     .addHelpText(
@@ -68,6 +69,8 @@ export function registerCheckCommand(program: Command): void {
       if (config) applyConfig(cmd, config)
       const resolved = cmd.opts<CheckFlags>()
       const { runCheck } = await import('../actions/check.js')
-      process.exitCode = await runCheck(argv, resolved, config?.path)
+      // Usage warns at --max-usage unless --warn-usage was given (on the command line or in the config).
+      const isWarnUsageGiven = ['cli', 'config'].includes(cmd.getOptionValueSource('warnUsage') ?? '')
+      process.exitCode = await runCheck(argv, resolved, config?.path, isWarnUsageGiven)
     })
 }
