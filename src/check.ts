@@ -21,7 +21,7 @@ import { PgleakError } from './errors.js'
 import { exitStatusOf, WrappedCommand, type CommandExit } from './sources/command/wrapped-command.js'
 import { resolveConnectionTarget } from './sources/pg/connection-target.js'
 import type { SessionOptions } from './sources/pg/pgleak-session.js'
-import { pollSnapshots } from './sources/pg/poll-snapshots.js'
+import { pollIntervalMillis, pollSnapshots } from './sources/pg/poll-snapshots.js'
 import { PoolLogFollower } from './sources/logs/follow-pool-log.js'
 
 export interface CheckOptions extends SessionOptions, Partial<ReportOptions> {
@@ -120,7 +120,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   }
   options.signal?.addEventListener('abort', abort, { once: true })
   try {
-    for await (const event of pollSnapshots(target, { ...options, intervalMillis: options.intervalMillis ?? 500, signal: controller.signal })) {
+    for await (const event of pollSnapshots(target, { ...options, intervalMillis: pollIntervalMillis(options.intervalMillis, 500), signal: controller.signal })) {
       if (event.type === 'connected') {
         server = serverInfo(event.settings, target.description)
         if (monitor) monitor.updateSettings(event.settings)
@@ -137,8 +137,10 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       }
       if (event.type === 'skipped' || !monitor) continue
 
-      const raw = options.redact ? redactSnapshot(event.snapshot) : event.snapshot
-      const scoped: Snapshot = { ...raw, backends: raw.backends.filter(inScope) }
+      const raw = event.snapshot
+      // Only the run's sessions are kept, so only theirs need redacting.
+      const inScopeOnly: Snapshot = { ...raw, backends: raw.backends.filter(inScope) }
+      const scoped = options.redact ? redactSnapshot(inScopeOnly) : inScopeOnly
       if (!baseline) {
         baseline = new Set(scoped.backends.filter(isClientBackend).map(sessionIdentity))
         fromMillis = scoped.sampledAtMillis

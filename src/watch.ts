@@ -10,7 +10,7 @@ import { DEFAULT_THRESHOLDS } from './core/thresholds.js'
 import type { TimelineGap } from './core/timeline/timeline.js'
 import { resolveConnectionTarget } from './sources/pg/connection-target.js'
 import type { SessionOptions } from './sources/pg/pgleak-session.js'
-import { pollSnapshots } from './sources/pg/poll-snapshots.js'
+import { pollIntervalMillis, pollSnapshots } from './sources/pg/poll-snapshots.js'
 import { RECORDING_FORMAT, RECORDING_VERSION, BACKEND_COLUMNS, snapshotEvent } from './sources/recording/recording-format.js'
 import { RecordingWriter } from './sources/recording/recording-writer.js'
 import { PoolLogFollower } from './sources/logs/follow-pool-log.js'
@@ -51,7 +51,7 @@ export interface WatchResult {
 export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
   const env = options.env ?? process.env
   const target = resolveConnectionTarget(options.dsn, env)
-  const intervalMillis = options.intervalMillis ?? 1000
+  const intervalMillis = pollIntervalMillis(options.intervalMillis, 1000)
   const groupBy = options.groupBy ?? ['app']
   const controller = new AbortController()
   const stop = (): void => controller.abort()

@@ -34,7 +34,7 @@ export async function runCheck(argv: readonly string[], flags: CheckFlags, confi
       ...(flags.dsn !== undefined ? { dsn: flags.dsn } : {}),
       connectTimeoutMillis: flags.connectTimeout * 1000,
       command: argv,
-      intervalMillis: Math.max(100, flags.interval * 1000),
+      intervalMillis: flags.interval * 1000,
       settleMillis: flags.settle * 1000,
       ...(flags.database !== undefined || flags.user !== undefined || flags.app !== undefined
         ? { scope: { ...(flags.database !== undefined ? { database: flags.database } : {}), ...(flags.user !== undefined ? { user: flags.user } : {}), ...(flags.app !== undefined ? { app: flags.app } : {}) } }

@@ -14,7 +14,7 @@ export function watchOptionsFrom(flags: WatchFlags): WatchOptions {
   return {
     ...(flags.dsn !== undefined ? { dsn: flags.dsn } : {}),
     connectTimeoutMillis: flags.connectTimeout * 1000,
-    intervalMillis: Math.max(100, flags.interval * 1000),
+    intervalMillis: flags.interval * 1000,
     ...(flags.duration !== undefined ? { durationMillis: flags.duration * 1000 } : {}),
     ...(flags.record !== undefined ? { recordPath: flags.record } : {}),
     ...(flags.poolLog !== undefined ? { poolLogPath: flags.poolLog } : {}),
@@ -35,10 +35,16 @@ function findingLine(palette: Palette, finding: { severity: TrackedFinding['seve
 }
 
 /** Runs a watch with the output the streams call for, and returns the exit code. */
+/** Whether a watch with these flags draws the live view: on a terminal, unless NDJSON goes there. */
+export function isLiveView(flags: Pick<WatchFlags, 'json' | 'ndjson'>): boolean {
+  return (flags.json ? process.stderr : process.stdout).isTTY === true && !flags.ndjson
+}
+
 export async function runWatch(flags: WatchFlags, options: WatchOptions): Promise<number> {
+  // With --json the document takes stdout, and the live view and the log lines go to stderr.
   const liveStream = flags.json ? process.stderr : process.stdout
-  const isLive = liveStream.isTTY === true && !flags.ndjson
-  const palette = isLive || !flags.json ? (flags.json ? stderrPalette(flags) : stdoutPalette(flags)) : stderrPalette(flags)
+  const isLive = isLiveView(flags)
+  const palette = flags.json ? stderrPalette(flags) : stdoutPalette(flags)
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
@@ -49,12 +55,12 @@ export async function runWatch(flags: WatchFlags, options: WatchOptions): Promis
   let server: LiveViewState['server'] | undefined
   let isPaused = false
   let status = ''
-  const draw = (): void => {
-    if (!screen || !view || isPaused) return
-    screen.draw(renderLiveFrame(palette, { ...view, status, isPaused }, view.monitor.active(), screen.size))
-  }
+  /** Draws the frame even while paused (a resize, the pause itself). */
   const redrawPaused = (): void => {
     if (screen && view) screen.draw(renderLiveFrame(palette, { ...view, status, isPaused }, view.monitor.active(), screen.size))
+  }
+  const draw = (): void => {
+    if (!isPaused) redrawPaused()
   }
   const onResize = (): void => redrawPaused()
 

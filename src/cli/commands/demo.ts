@@ -29,13 +29,13 @@ export function registerDemoCommand(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ npx pgleak demo')
     .action(async (flags: DemoFlags) => {
       const { startDemo } = await import('../../demo/run-demo.js')
-      const { runWatch, watchOptionsFrom } = await import('../actions/watch.js')
+      const { isLiveView, runWatch, watchOptionsFrom } = await import('../actions/watch.js')
       const { stderrPalette } = await import('../output.js')
       const dim = stderrPalette(flags).dim
       const log = (line: string): void => void process.stderr.write(`${dim(line)}\n`)
       const demo = await startDemo({ ...(flags.dsn !== undefined ? { dsn: flags.dsn } : {}), log })
       try {
-        const isInteractive = (flags.json ? process.stderr : process.stdout).isTTY === true && !flags.ndjson
+        const isInteractive = isLiveView(flags)
         const duration = flags.duration ?? (isInteractive ? undefined : 90)
         const watchFlags: WatchFlags = { ...flags, dsn: demo.dsn, connectTimeout: 10, ...(duration !== undefined ? { duration } : {}) }
         // The demo succeeds by finding the leaks it plants; its exit code is not a verdict on anything.

@@ -41,10 +41,6 @@ export class WrappedCommand {
     return new WrappedCommand(argv, child, exited)
   }
 
-  get pid(): number | undefined {
-    return this.#child.pid
-  }
-
   /** Sends a signal to the command's whole process group: what it started goes too. */
   signal(signal: NodeJS.Signals): void {
     const pid = this.#child.pid

@@ -98,10 +98,6 @@ export class PgleakSession implements Queryable {
     }
   }
 
-  get isClosed(): boolean {
-    return this.#isClosed
-  }
-
   async query<R extends QueryResultRow>(sql: string, values?: readonly unknown[]): Promise<R[]> {
     try {
       return (await this.#client.query<R>(sql, values ? [...values] : undefined)).rows

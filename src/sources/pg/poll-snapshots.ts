@@ -16,6 +16,14 @@ export type PollEvent =
   | { readonly type: 'gap'; readonly fromMillis: number; readonly toMillis: number; readonly reason: string }
   | { readonly type: 'skipped'; readonly error: PgleakError }
 
+/** The shortest interval between polls: pgleak must stay a light load on the server it watches. */
+const MIN_INTERVAL_MILLIS = 100
+
+/** The interval polling uses for the one asked for (or `fallback` when none was). */
+export function pollIntervalMillis(requested: number | undefined, fallback: number): number {
+  return Math.max(MIN_INTERVAL_MILLIS, requested ?? fallback)
+}
+
 export interface PollOptions extends SessionOptions {
   readonly intervalMillis: number
   readonly signal: AbortSignal
@@ -84,7 +92,7 @@ export async function* pollSnapshots(target: ConnectionTarget, options: PollOpti
           continue
         }
       }
-      await sleep(options.intervalMillis - (Date.now() - started), options.signal)
+      await sleep(pollIntervalMillis(options.intervalMillis, 0) - (Date.now() - started), options.signal)
     }
   } finally {
     await session.close()
