@@ -139,7 +139,7 @@ describe('pgleak audit against a full server', () => {
 
   it('explains "too many clients" and how a superuser or reserved role can still get in, with exit 3', async () => {
     // 6 slots: fill them all, so even the superuser's reserved slots are gone.
-    for (let i = 0; i < 6; i++) await db().openSession({ application: 'leaky' })
+    await openIdleSessions(db(), 6, { application: 'leaky' })
     const result = await runCli(['audit', '--dsn', db().url()])
     expectOneLineError(result, 3, /sorry, too many clients already\. The server is full/)
     expect(result.stderr).toContain('superuser_reserved_connections')

@@ -14,9 +14,9 @@ import { useTestDatabase } from '../support/test-database.js'
 describe('watch across a server restart', () => {
   const db = useTestDatabase()
 
-  it('reconnects, records the gap, and loses no finding', { timeout: 60_000 }, async () => {
-    const server = db().server
-    if (!server) return // an external server cannot be restarted from here
+  // An external server (PGLEAK_TEST_DATABASE_URL) cannot be restarted from here: the test is skipped, not passed.
+  it.skipIf(process.env.PGLEAK_TEST_DATABASE_URL !== undefined)('reconnects, records the gap, and loses no finding', { timeout: 60_000 }, async () => {
+    const server = db().server!
     const recordPath = join(await mkdtemp(join(tmpdir(), 'pgleak-watch-')), 'restart.ndjson')
     await openBlockingPair(db(), 'billing-worker', 'api')
     const events: WatchEvent['type'][] = []

@@ -2,14 +2,10 @@
 // detection, every parser): random bytes, invalid UTF-8, CRLF, NUL, lines of
 // megabytes, truncated last lines, formats interleaved. No crash, no hang,
 // skipped lines counted, and the same events however the input is cut.
-import { readFileSync } from 'node:fs'
-import { Readable } from 'node:stream'
-import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { PoolEvent } from '../../../src/core/pool-event.js'
 import { LOG_FORMATS } from '../../../src/sources/logs/log-formats.js'
-import { readPoolLog, type PoolLogSummary } from '../../../src/sources/logs/read-pool-log.js'
+import { fixtureText, linesOf, readInChunks } from './formats/feed-lines.js'
 
 const FIXTURES = [
   'sqlalchemy/f5-scoped-session-never-removed.log',
@@ -20,11 +16,7 @@ const FIXTURES = [
   'hikaricp/hikaricp-5.1.0-slf4j-simple.log',
   'sqlalchemy-listener/scoped-session-leak.jsonl',
 ]
-const realLines = FIXTURES.flatMap((path) =>
-  readFileSync(fileURLToPath(new URL(`../../fixtures/pool-logs/${path}`, import.meta.url)), 'utf8')
-    .split('\n')
-    .slice(0, 60),
-)
+const realLines = FIXTURES.flatMap((path) => linesOf(fixtureText(path)).slice(0, 60))
 
 /** A piece of input: a real line of some format, garbage bytes, a control-character soup, or a huge line. */
 const piece = fc.oneof(
@@ -37,17 +29,7 @@ const piece = fc.oneof(
 const input = fc.array(piece, { maxLength: 40 }).map((pieces) => Buffer.concat(pieces))
 const formatName = fc.constantFrom(undefined, ...LOG_FORMATS.map((format) => format.name))
 
-async function read(data: Buffer, chunkSizes: readonly number[], format: string | undefined): Promise<{ events: PoolEvent[]; summary: PoolLogSummary }> {
-  const chunks: Buffer[] = []
-  for (let at = 0, i = 0; at < data.length; i++) {
-    const size = Math.max(1, chunkSizes[i % chunkSizes.length] ?? data.length)
-    chunks.push(data.subarray(at, at + size))
-    at += size
-  }
-  const events: PoolEvent[] = []
-  const summary = await readPoolLog('-', { stdin: Readable.from(chunks), ...(format !== undefined ? { format } : {}), onEvent: (event) => events.push(event) })
-  return { events, summary }
-}
+const read = readInChunks
 
 describe('log reading under fuzzing', () => {
   it('never throws, always ends, and counts what it skips', { timeout: 120_000 }, async () => {

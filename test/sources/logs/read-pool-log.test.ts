@@ -1,27 +1,17 @@
 import { readFile, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import type { PoolEvent } from '../../../src/core/pool-event.js'
 import { readPoolLog } from '../../../src/sources/logs/read-pool-log.js'
+import { readInChunks } from './formats/feed-lines.js'
 import { PgleakError } from '../../../src/errors.js'
 
 const sqlalchemyLog = fileURLToPath(new URL('../../fixtures/pool-logs/sqlalchemy/f5-scoped-session-never-removed.log', import.meta.url))
 
-async function eventsFromChunks(data: Buffer, chunkSizes: readonly number[]): Promise<PoolEvent[]> {
-  const chunks: Buffer[] = []
-  for (let at = 0, i = 0; at < data.length; i++) {
-    const size = chunkSizes[i % chunkSizes.length]!
-    chunks.push(data.subarray(at, at + size))
-    at += size
-  }
-  const events: PoolEvent[] = []
-  await readPoolLog('-', { stdin: Readable.from(chunks), onEvent: (event) => events.push(event) })
-  return events
-}
+const eventsFromChunks = async (data: Buffer, chunkSizes: readonly number[]): Promise<PoolEvent[]> => (await readInChunks(data, chunkSizes)).events
 
 describe('readPoolLog', () => {
   it('gives the same events for the file whole, line by line, and cut at arbitrary boundaries', async () => {

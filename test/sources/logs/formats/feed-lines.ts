@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import type { PoolEvent } from '../../../../src/core/pool-event.js'
 import type { LogFormat } from '../../../../src/sources/logs/log-format.js'
-import { readPoolLog } from '../../../../src/sources/logs/read-pool-log.js'
+import { readPoolLog, type PoolLogSummary } from '../../../../src/sources/logs/read-pool-log.js'
 
 export function fixtureText(path: string): string {
   return readFileSync(new URL(`../../../fixtures/pool-logs/${path}`, import.meta.url), 'utf8')
@@ -72,12 +72,24 @@ export function countBy(events: readonly PoolEvent[], type: PoolEvent['type'], k
   return counts
 }
 
-/** The events `readPoolLog` gives for the text streamed in chunks of `chunkBytes` (lines reach the parser as bytes). */
-export async function streamedEvents(format: string, text: string, chunkBytes: number): Promise<PoolEvent[]> {
-  const data = Buffer.from(text)
+/**
+ * What `readPoolLog` gives for the data streamed in chunks of the sizes given, in turn (lines reach
+ * a parser as bytes); the format is detected unless named.
+ */
+export async function readInChunks(data: Buffer, chunkSizes: number | readonly number[], format?: string): Promise<{ events: PoolEvent[]; summary: PoolLogSummary }> {
+  const sizes = typeof chunkSizes === 'number' ? [chunkSizes] : chunkSizes
   const chunks: Buffer[] = []
-  for (let at = 0; at < data.length; at += chunkBytes) chunks.push(data.subarray(at, at + chunkBytes))
+  for (let at = 0, i = 0; at < data.length; i++) {
+    const size = Math.max(1, sizes[i % sizes.length] ?? data.length)
+    chunks.push(data.subarray(at, at + size))
+    at += size
+  }
   const events: PoolEvent[] = []
-  await readPoolLog('-', { format, stdin: Readable.from(chunks), onEvent: (event) => events.push(event) })
-  return events
+  const summary = await readPoolLog('-', { stdin: Readable.from(chunks), ...(format !== undefined ? { format } : {}), onEvent: (event) => events.push(event) })
+  return { events, summary }
+}
+
+/** The events of a log's text, streamed in chunks of `chunkBytes` as the given format. */
+export async function streamedEvents(format: string, text: string, chunkBytes: number): Promise<PoolEvent[]> {
+  return (await readInChunks(Buffer.from(text), chunkBytes, format)).events
 }
