@@ -1,4 +1,4 @@
-import { isIdleInTransaction } from '../../backend.js'
+import { isIdleInTransaction, type Backend } from '../../backend.js'
 import { secondsBetween } from '../../describe-backend.js'
 import { formatDuration } from '../../duration.js'
 import type { PoolImbalanceFinding, UnreturnedCheckout } from '../../finding.js'
@@ -14,8 +14,8 @@ const EVENTS_WITHOUT_TIME = 20
 /** A long hold must also be this many times the median hold. */
 const LONG_HOLD_FACTOR = 10
 
-function toUnreturned(checkout: Checkout, nowMillis: number | null, snapshot: Snapshot | undefined): UnreturnedCheckout {
-  const backend = checkout.backendPid !== undefined ? snapshot?.backends.find((b) => b.pid === checkout.backendPid) : undefined
+function toUnreturned(checkout: Checkout, nowMillis: number | null, snapshot: Snapshot | undefined, sessions: SessionsByPid): UnreturnedCheckout {
+  const backend = sessions.of(checkout.backendPid)
   return {
     connection: checkout.connection,
     backendPid: checkout.backendPid ?? null,
@@ -27,6 +27,22 @@ function toUnreturned(checkout: Checkout, nowMillis: number | null, snapshot: Sn
     backend: backend
       ? { state: backend.state, stateSeconds: snapshot ? roundOrNull(secondsBetween(backend.stateChangeMillis, snapshot.sampledAtMillis)) : null, lastQuery: backend.query }
       : null,
+  }
+}
+
+/** The snapshot's sessions by pid, indexed the first time one is asked for (once per run of the detector, not per checkout). */
+class SessionsByPid {
+  readonly #snapshot: Snapshot | undefined
+  #byPid: Map<number, Backend> | undefined
+
+  constructor(snapshot: Snapshot | undefined) {
+    this.#snapshot = snapshot
+  }
+
+  of(pid: number | undefined): Backend | undefined {
+    if (pid === undefined || !this.#snapshot) return undefined
+    this.#byPid ??= new Map(this.#snapshot.backends.map((b) => [b.pid, b]))
+    return this.#byPid.get(pid)
   }
 }
 
@@ -45,10 +61,10 @@ function roundOrNull(value: number | null): number | null {
  * Still out, and not just in flight: held past the threshold, or the pool ran out of connections after
  * it was taken, or the pool has moved on by many events since (the only measure a log without times has).
  */
-function isOverdue(checkout: Checkout, pool: PoolState, input: PoolDetectorInput): boolean {
+function isOverdue(checkout: Checkout, pool: PoolState, input: PoolDetectorInput, sessions: SessionsByPid): boolean {
   // Live: a session left idle in its transaction is overdue as soon as the server side would say so, so the
   // two are reported as one finding from the first poll on.
-  const backend = checkout.backendPid !== undefined ? input.snapshot?.backends.find((b) => b.pid === checkout.backendPid) : undefined
+  const backend = sessions.of(checkout.backendPid)
   if (backend && input.snapshot && isIdleInTransaction(backend)) {
     const idleSeconds = secondsBetween(backend.stateChangeMillis, input.snapshot.sampledAtMillis)
     if (idleSeconds !== null && idleSeconds >= input.thresholds.idleInTransactionSeconds) return true
@@ -67,13 +83,17 @@ function isOverdue(checkout: Checkout, pool: PoolState, input: PoolDetectorInput
  */
 export function detectPoolImbalance(input: PoolDetectorInput): PoolImbalanceFinding[] {
   const findings: PoolImbalanceFinding[] = []
+  const sessions = new SessionsByPid(input.snapshot)
   for (const pool of input.ledger.pools.values()) {
-    const out = [...pool.connections.values()].flatMap((c) => (c.checkout && isOverdue(c.checkout, pool, input) ? [c.checkout] : []))
+    const out = [...pool.connections.values()].flatMap((c) => (c.checkout && isOverdue(c.checkout, pool, input, sessions) ? [c.checkout] : []))
     out.sort((a, b) => (a.atMillis ?? a.line) - (b.atMillis ?? b.line))
+    const longEnough = pool.longHolds.filter((h) => h.heldSeconds >= input.thresholds.longHoldSeconds)
+    // This runs at every poll of a watch: the median (a sort of up to 2000 holds) only when there is a finding to give.
+    if (out.length === 0 && longEnough.length === 0) continue
     const medianHold = pool.holdSeconds.length > 0 ? median(pool.holdSeconds) : null
-    const longHolds = pool.longHolds.filter((h) => h.heldSeconds >= input.thresholds.longHoldSeconds && (medianHold === null || h.heldSeconds >= medianHold * LONG_HOLD_FACTOR))
+    const longHolds = longEnough.filter((h) => medianHold === null || h.heldSeconds >= medianHold * LONG_HOLD_FACTOR)
     if (out.length === 0 && longHolds.length === 0) continue
-    const unreturned = out.slice(0, MAX_LISTED).map((c) => toUnreturned(c, input.nowMillis, input.snapshot))
+    const unreturned = out.slice(0, MAX_LISTED).map((c) => toUnreturned(c, input.nowMillis, input.snapshot, sessions))
     const evidence = {
       pool: pool.id,
       library: pool.source,
