@@ -17,6 +17,6 @@ describe('the pgleak package', () => {
       'config',
       'leftover-connections',
     ])
-    for (const name of ['watch', 'check', 'analyzeRecording', 'LeakMonitor', 'runTimelineDetectors']) expect(pgleak).toHaveProperty(name)
+    for (const name of ['watch', 'check', 'analyzeRecording', 'analyzePoolLogs', 'isRecordingFile', 'CHECK_THRESHOLDS', 'LeakMonitor', 'runTimelineDetectors']) expect(pgleak).toHaveProperty(name)
   })
 })

@@ -1,29 +1,16 @@
 // What `pgleak analyze` does, loaded only when it runs: commands/ holds the flags.
-import { open } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { analyzePoolLogs } from '../../analyze-logs.js'
 import { analyzeRecording } from '../../analyze-recording.js'
 import { formatDuration } from '../../core/duration.js'
 import { logAnalysisJsonDocument, renderLogAnalysis } from '../../render/log-analysis.js'
 import { renderWatchSummary, watchJsonDocument } from '../../render/watch-summary.js'
-import { looksLikeRecording } from '../../sources/recording/read-recording.js'
+import { isRecordingFile } from '../../sources/recording/read-recording.js'
 import type { AnalyzeFlags } from '../commands/analyze.js'
 import { exitCodeForFindings, thresholdsFrom, thresholdsGiven } from '../judgement-options.js'
 import { stderrPalette, stdoutPalette, terminalWidth, writeJson } from '../output.js'
 
 const PROGRESS_MIN_BYTES = 50 * 1024 * 1024
-
-async function isRecording(path: string): Promise<boolean> {
-  if (path === '-') return false
-  const file = await open(path).catch(() => undefined)
-  if (!file) return false
-  try {
-    const { buffer, bytesRead } = await file.read(Buffer.alloc(4096), 0, 4096, 0)
-    return looksLikeRecording(buffer.toString('utf8', 0, bytesRead).split('\n')[0] ?? '')
-  } finally {
-    await file.close()
-  }
-}
 
 /** A progress line on stderr for big files, only on a terminal, at most a few times a second. */
 function progressReporter(): ((path: string, read: number, total: number | undefined) => void) | undefined {
@@ -53,7 +40,7 @@ export async function runAnalyze(files: readonly string[], flags: AnalyzeFlags, 
   let exitCode = 0
   const logs: string[] = []
   for (const file of files) {
-    if (!(await isRecording(file))) {
+    if (!(await isRecordingFile(file))) {
       logs.push(file)
       continue
     }

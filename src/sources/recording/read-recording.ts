@@ -1,6 +1,7 @@
 // Reads a recording back as events. Lines that are not recording events (a
 // truncated last line, a stray line) are counted and skipped, never fatal.
 import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { PgleakError } from '../../errors.js'
 import { RECORDING_FORMAT, type RecordingEvent } from './recording-format.js'
@@ -49,7 +50,16 @@ export async function* readRecording(path: string, skipped: SkippedLines): Async
   }
 }
 
-/** Whether a file starts like a recording; `analyze` uses it to tell recordings from logs. */
-export function looksLikeRecording(firstLine: string): boolean {
-  return firstLine.includes(`"type":"${RECORDING_FORMAT}"`)
+/** Whether the file at `path` starts like a recording (`-` and unreadable files do not): `analyze` tells recordings from logs by it. */
+export async function isRecordingFile(path: string): Promise<boolean> {
+  if (path === '-') return false
+  const file = await open(path).catch(() => undefined)
+  if (!file) return false
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(4096), 0, 4096, 0)
+    const firstLine = buffer.toString('utf8', 0, bytesRead).split('\n')[0] ?? ''
+    return firstLine.includes(`"type":"${RECORDING_FORMAT}"`)
+  } finally {
+    await file.close()
+  }
 }
