@@ -19,3 +19,9 @@ export function subjectOf(backend: Backend): Subject {
 export function secondsBetween(fromMillis: number | null, toMillis: number): number | null {
   return fromMillis === null ? null : Math.max(0, (toMillis - fromMillis) / 1000)
 }
+
+/** `secondsBetween`, rounded to whole seconds, as evidence gives it. */
+export function wholeSecondsBetween(fromMillis: number | null, toMillis: number): number | null {
+  const seconds = secondsBetween(fromMillis, toMillis)
+  return seconds === null ? null : Math.round(seconds)
+}

@@ -230,8 +230,4 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   )
 }
 
-export function worstSeverity(findings: readonly Finding[]): Severity | undefined {
-  let worst: Severity | undefined
-  for (const finding of findings) if (!worst || severityRank(finding.severity) > severityRank(worst)) worst = finding.severity
-  return worst
-}
+

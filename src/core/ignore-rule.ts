@@ -1,7 +1,7 @@
 // Exclusions for sessions that are long on purpose (`--ignore app=pg_dump`,
 // `--ignore user=replicator`, `--ignore app=airflow*`).
 import type { Backend } from './backend.js'
-import { escapeRegExp } from './escape-reg-exp.js'
+import { globRegExp } from './escape-reg-exp.js'
 import { dimensionValue, isGroupDimension, type GroupDimension } from './grouping.js'
 
 export interface IgnoreRule {
@@ -18,8 +18,7 @@ export function parseIgnoreRule(text: string): IgnoreRule | { readonly error: st
   if (!dimension || pattern === undefined || !isGroupDimension(dimension)) {
     return { error: `--ignore takes app=NAME, user=NAME, db=NAME or client=ADDRESS (a * matches anything), not '${text}'` }
   }
-  const escaped = pattern.split('*').map(escapeRegExp)
-  return { dimension, pattern, matcher: new RegExp(`^${escaped.join('.*')}$`) }
+  return { dimension, pattern, matcher: globRegExp(pattern) }
 }
 
 export function isIgnored(backend: Backend, rules: readonly IgnoreRule[]): boolean {

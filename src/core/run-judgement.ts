@@ -2,7 +2,7 @@
 // leak monitor saw while it ran: connections it left open, growth hidden by
 // the process exit, its peak against a budget, its connection rate.
 import { isClientBackend } from './backend.js'
-import { applicationLabel, secondsBetween, subjectOf } from './describe-backend.js'
+import { applicationLabel, subjectOf, wholeSecondsBetween } from './describe-backend.js'
 import type { TimelineDetectorInput } from './detectors/timeline-input.js'
 import { detectGrowthDuringRun } from './detectors/run-growth.js'
 import { formatDuration } from './duration.js'
@@ -58,7 +58,7 @@ export function judgeRun(input: TimelineDetectorInput, run: RunObservation, limi
           database: b.database,
           client: b.clientAddr,
           state: b.state,
-          ageSeconds: roundOrNull(secondsBetween(b.backendStartMillis, run.final.sampledAtMillis)),
+          ageSeconds: wholeSecondsBetween(b.backendStartMillis, run.final.sampledAtMillis),
           lastQuery: b.query,
         })),
       },
@@ -112,6 +112,3 @@ export function judgeRun(input: TimelineDetectorInput, run: RunObservation, limi
   return findings
 }
 
-function roundOrNull(value: number | null): number | null {
-  return value === null ? null : Math.round(value)
-}

@@ -49,7 +49,7 @@ export function trailingMinimum(points: readonly SeriesPoint[], windowMillis: nu
     deque.push(i)
     while (points[deque[0]!]!.atMillis < point.atMillis - windowMillis) deque.shift()
     const min = points[deque[0]!]!.min
-    floor.push({ atMillis: point.atMillis, min, max: min, mean: min })
+    floor.push({ atMillis: point.atMillis, min, max: min })
   }
   return floor
 }

@@ -1,7 +1,7 @@
 // Which sessions belong to a check's run: by database (the DSN's by default),
 // user, and application name pattern (`*` matches anything).
 import type { Backend } from './backend.js'
-import { escapeRegExp } from './escape-reg-exp.js'
+import { globRegExp } from './escape-reg-exp.js'
 
 export interface SessionScope {
   readonly database?: string
@@ -11,7 +11,7 @@ export interface SessionScope {
 }
 
 export function scopeMatcher(scope: SessionScope): (backend: Backend) => boolean {
-  const app = scope.app === undefined ? undefined : new RegExp(`^${scope.app.split('*').map(escapeRegExp).join('.*')}$`)
+  const app = scope.app === undefined ? undefined : globRegExp(scope.app)
   return (backend) =>
     (scope.database === undefined || backend.database === scope.database) &&
     (scope.user === undefined || backend.user === scope.user) &&

@@ -1,5 +1,5 @@
 import { isClientBackend, isIdleInTransaction, type Backend } from '../backend.js'
-import { applicationLabel, secondsBetween, subjectOf } from '../describe-backend.js'
+import { applicationLabel, secondsBetween, subjectOf, wholeSecondsBetween } from '../describe-backend.js'
 import { formatDuration } from '../duration.js'
 import type { IdleInTransactionFinding, Severity } from '../finding.js'
 import { isIgnored } from '../ignore-rule.js'
@@ -49,12 +49,12 @@ export function detectIdleInTransaction(input: DetectorInput): IdleInTransaction
       pids: [backend.pid],
       evidence: {
         ageSeconds: Math.round(ageSeconds),
-        transactionAgeSeconds: roundOrNull(secondsBetween(backend.xactStartMillis, sampledAtMillis)),
+        transactionAgeSeconds: wholeSecondsBetween(backend.xactStartMillis, sampledAtMillis),
         state: aborted ? 'idle in transaction (aborted)' : 'idle in transaction',
         blocking,
         lastQuery: backend.query,
         xminAge: backend.xminAge,
-        connectionAgeSeconds: roundOrNull(secondsBetween(backend.backendStartMillis, sampledAtMillis)),
+        connectionAgeSeconds: wholeSecondsBetween(backend.backendStartMillis, sampledAtMillis),
       },
       advice: advice(backend, blocking),
     })
@@ -62,6 +62,3 @@ export function detectIdleInTransaction(input: DetectorInput): IdleInTransaction
   return findings
 }
 
-function roundOrNull(value: number | null): number | null {
-  return value === null ? null : Math.round(value)
-}

@@ -1,5 +1,5 @@
 // A bounded count-over-time series: every sample for a recent window, and
-// one bucket per minute (min, max, mean) beyond it, so a 24-hour watch keeps
+// one bucket per minute (min, max) beyond it, so a 24-hour watch keeps
 // about 1,500 numbers per series however often it polls. The minimum is what
 // leak detection needs most: a rising floor.
 
@@ -8,15 +8,12 @@ export interface SeriesPoint {
   /** The lowest count in the point's span (the sample itself for recent points). */
   readonly min: number
   readonly max: number
-  readonly mean: number
 }
 
 interface Bucket {
   startMillis: number
   min: number
   max: number
-  sum: number
-  samples: number
 }
 
 export interface SeriesLimits {
@@ -49,10 +46,6 @@ export class CountSeries {
     return this.#counts.length > this.#start ? this.#counts[this.#counts.length - 1] : undefined
   }
 
-  get firstAtMillis(): number | undefined {
-    return this.#history[0]?.startMillis ?? (this.#times.length > this.#start ? this.#times[this.#start] : undefined)
-  }
-
   push(atMillis: number, count: number): void {
     this.#times.push(atMillis)
     this.#counts.push(count)
@@ -77,10 +70,8 @@ export class CountSeries {
     if (last && last.startMillis === startMillis) {
       last.min = Math.min(last.min, count)
       last.max = Math.max(last.max, count)
-      last.sum += count
-      last.samples++
     } else {
-      this.#history.push({ startMillis, min: count, max: count, sum: count, samples: 1 })
+      this.#history.push({ startMillis, min: count, max: count })
     }
   }
 
@@ -89,13 +80,13 @@ export class CountSeries {
     const points: SeriesPoint[] = []
     for (const bucket of this.#history) {
       if (bucket.startMillis + this.#limits.bucketMillis <= sinceMillis) continue
-      points.push({ atMillis: bucket.startMillis, min: bucket.min, max: bucket.max, mean: bucket.sum / bucket.samples })
+      points.push({ atMillis: bucket.startMillis, min: bucket.min, max: bucket.max })
     }
     for (let i = this.#start; i < this.#times.length; i++) {
       const atMillis = this.#times[i]!
       if (atMillis < sinceMillis) continue
       const count = this.#counts[i]!
-      points.push({ atMillis, min: count, max: count, mean: count })
+      points.push({ atMillis, min: count, max: count })
     }
     return points
   }

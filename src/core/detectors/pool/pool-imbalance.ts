@@ -1,5 +1,5 @@
 import { isIdleInTransaction, type Backend } from '../../backend.js'
-import { secondsBetween } from '../../describe-backend.js'
+import { secondsBetween, wholeSecondsBetween } from '../../describe-backend.js'
 import { formatDuration } from '../../duration.js'
 import type { PoolImbalanceFinding, UnreturnedCheckout } from '../../finding.js'
 import type { Checkout, PoolState } from '../../pool-ledger.js'
@@ -25,7 +25,7 @@ function toUnreturned(checkout: Checkout, nowMillis: number | null, snapshot: Sn
     stack: checkout.stack ?? null,
     thread: checkout.thread ?? null,
     backend: backend
-      ? { state: backend.state, stateSeconds: snapshot ? roundOrNull(secondsBetween(backend.stateChangeMillis, snapshot.sampledAtMillis)) : null, lastQuery: backend.query }
+      ? { state: backend.state, stateSeconds: snapshot ? wholeSecondsBetween(backend.stateChangeMillis, snapshot.sampledAtMillis) : null, lastQuery: backend.query }
       : null,
   }
 }
@@ -53,9 +53,6 @@ export function applicationFrame(stack: readonly string[]): string | undefined {
   return stack.find((frame) => !LIBRARY_FRAME.test(frame)) ?? stack[0]
 }
 
-function roundOrNull(value: number | null): number | null {
-  return value === null ? null : Math.round(value)
-}
 
 /**
  * Still out, and not just in flight: held past the threshold, or the pool ran out of connections after
