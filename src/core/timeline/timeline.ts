@@ -14,16 +14,14 @@ export interface TrackedSession {
   readonly pid: number
   /** With the pid, what names the session: a pid is reused once its process ends. */
   readonly backendStartMillis: number | null
-  /** The sample that last saw it. */
-  lastSeenSample: number
   /** null while the session is still connecting (state `starting`): it has no application name yet. */
   groupId: string | null
   readonly firstSeenMillis: number
+  /** When a sample last saw it (samples come in strictly later each time, so this also says which). */
   lastSeenMillis: number
-  /** query_start when last seen; a change means the session ran something new. */
-  lastQueryStartMillis: number | null
   /** Seen running a new statement after pgleak first saw it. */
   isReused: boolean
+  /** As last seen: its query_start changing means the session ran something new. */
   backend: Backend
 }
 
@@ -180,20 +178,16 @@ export class Timeline {
         tracked = undefined
       }
       if (tracked) {
-        tracked.lastSeenSample = this.#samples
-        if (backend.queryStartMillis !== tracked.lastQueryStartMillis && tracked.groupId !== null) tracked.isReused = true
-        tracked.lastQueryStartMillis = backend.queryStartMillis
+        if (backend.queryStartMillis !== tracked.backend.queryStartMillis && tracked.groupId !== null) tracked.isReused = true
         tracked.lastSeenMillis = now
         tracked.backend = backend
       } else {
         tracked = {
           pid: backend.pid,
           backendStartMillis: backend.backendStartMillis,
-          lastSeenSample: this.#samples,
           groupId: null,
           firstSeenMillis: now,
           lastSeenMillis: now,
-          lastQueryStartMillis: backend.queryStartMillis,
           isReused: false,
           backend,
         }
@@ -210,7 +204,7 @@ export class Timeline {
       if (tracked.groupId !== null) counts.set(tracked.groupId, (counts.get(tracked.groupId) ?? 0) + 1)
     }
 
-    for (const tracked of this.#sessions.values()) if (tracked.lastSeenSample !== this.#samples) this.#close(tracked, now)
+    for (const tracked of this.#sessions.values()) if (tracked.lastSeenMillis !== now) this.#close(tracked, now)
 
     for (const group of this.#groups.values()) group.series.push(now, counts.get(group.id) ?? 0)
     this.serverSeries.push(now, serverClients)
