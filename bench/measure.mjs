@@ -11,13 +11,14 @@ export function runNode(args, options = {}) {
   })
 }
 
-/** Wall-clock seconds of a whole process. */
+/** Wall-clock seconds of a whole process; an exit code outside `options.exits` (default: 0) fails the bench. */
 export function timeCommand(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()
-    const child = spawn(command, args, { stdio: 'ignore', ...options })
+    const { exits = [0], ...spawnOptions } = options
+    const child = spawn(command, args, { stdio: 'ignore', ...spawnOptions })
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 || options.anyExit ? resolve(Number(process.hrtime.bigint() - started) / 1e9) : reject(new Error(`${command} exited ${code}`))))
+    child.on('close', (code) => (exits.includes(code) ? resolve(Number(process.hrtime.bigint() - started) / 1e9) : reject(new Error(`${command} exited ${code}`))))
   })
 }
 
