@@ -3,7 +3,7 @@
 // Messages that go on for several lines continue on tab-indented lines.
 import type { PoolEvent } from '../../../core/pool-event.js'
 import type { LineParser } from '../log-format.js'
-import { asciiOf, bytesAt, indexOfBytes, textOf } from '../line-bytes.js'
+import { asciiOf, bytesAt, textOf } from '../line-bytes.js'
 import { classifyServerMessageBytes, ServerSessions } from './postgres-sessions.js'
 import { ServerTimeReader } from './postgres-timestamp.js'
 
@@ -43,63 +43,89 @@ function isWordCharacter(code: number): boolean {
 
 /**
  * Finds a stderr line's severity, written `LOG:  ` (two spaces) after the
- * prefix, in the line's bytes. The prefix itself rarely holds `:  `, but may
- * (in an application name), so a few candidates are tried. Kept in fields,
- * not returned as an object: this runs on every line.
+ * prefix, in the line's bytes, and on the way the first `[` of the prefix
+ * (where `%p` usually is), so the prefix is scanned once. The prefix itself
+ * rarely holds `:  `, but may (in an application name), so a few candidates
+ * are tried. Kept in fields, not returned as an object: this runs on every line.
  */
 export class SeverityFinder {
   severity = ''
   wordStart = 0
   messageStart = 0
+  /** The first `[` in the line before the severity, or -1. */
+  firstBracket = -1
 
   find(bytes: Buffer, start: number, end: number): boolean {
-    let colon = indexOfBytes(bytes, COLON_SPACES, afterLeadingTime(bytes, start), end, end)
-    for (let tries = 0; colon > start && tries < 4; tries++) {
-      let wordStart = colon
-      while (wordStart > start && isUpperOrDigit(bytes[wordStart - 1]!)) wordStart--
-      if (wordStart < colon && (wordStart === start || !isWordCharacter(bytes[wordStart - 1]!))) {
-        const severity = colon - wordStart === 3 && bytesAt(bytes, wordStart, colon, LOG) ? 'LOG' : asciiOf(bytes, wordStart, colon)
-        if (SEVERITIES.has(severity)) {
-          let messageStart = colon + 3
-          // log_error_verbosity = verbose puts the SQLSTATE first: `LOG:  00000: `.
-          if (bytes[messageStart + 5] === 58 /* : */ && messageStart + 5 < end && isSqlState(bytes, messageStart)) messageStart += 7
-          this.severity = severity
-          this.wordStart = wordStart
-          this.messageStart = messageStart
-          return true
-        }
+    let bracket = -1
+    let tries = 0
+    for (let at = afterLeadingTime(bytes, start); at < end; at++) {
+      const code = bytes[at]!
+      if (code === 91 /* [ */ && bracket === -1) bracket = at
+      if (code !== 58 /* : */ || at + 3 > end || bytes[at + 1] !== 32 || bytes[at + 2] !== 32) continue
+      if (this.#severityBefore(bytes, start, at, end)) {
+        this.firstBracket = bracket < this.wordStart ? bracket : -1
+        return true
       }
-      colon = indexOfBytes(bytes, COLON_SPACES, colon + 1, end, end)
+      if (++tries === 4) return false
     }
     return false
   }
+
+  /** Whether a severity ends at `colon` (`LOG` in `LOG:  `), keeping where it and the message start. */
+  #severityBefore(bytes: Buffer, start: number, colon: number, end: number): boolean {
+    let wordStart = colon
+    while (wordStart > start && isUpperOrDigit(bytes[wordStart - 1]!)) wordStart--
+    if (wordStart === colon || (wordStart > start && isWordCharacter(bytes[wordStart - 1]!))) return false
+    const severity = knownSeverity(bytes, wordStart, colon)
+    if (severity === undefined) return false
+    let messageStart = colon + 3
+    // log_error_verbosity = verbose puts the SQLSTATE first: `LOG:  00000: `.
+    if (bytes[messageStart + 5] === 58 /* : */ && messageStart + 5 < end && isSqlState(bytes, messageStart)) messageStart += 7
+    this.severity = severity
+    this.wordStart = wordStart
+    this.messageStart = messageStart
+    return true
+  }
 }
 
-const COLON_SPACES = Buffer.from(':  ')
+/** The severity written in `bytes[from..to)` if it is one, without decoding the two that fill a log. */
+function knownSeverity(bytes: Buffer, from: number, to: number): string | undefined {
+  if (to - from === 3 && bytesAt(bytes, from, to, LOG)) return 'LOG'
+  if (to - from === 5 && bytesAt(bytes, from, to, FATAL)) return 'FATAL'
+  const severity = asciiOf(bytes, from, to)
+  return SEVERITIES.has(severity) ? severity : undefined
+}
+
+const LOG = Buffer.from('LOG')
+const FATAL = Buffer.from('FATAL')
 
 /** Where to start looking into a prefix: after its date and time when it starts with them (`%m`, `%t`), which hold neither `:  ` nor `[`. */
 function afterLeadingTime(bytes: Uint8Array, start: number): number {
   return bytes[start + 4] === 45 && bytes[start + 10] === 32 && bytes[start + 13] === 58 ? start + 19 : start
 }
-const LOG = Buffer.from('LOG')
 
 function isSqlState(bytes: Uint8Array, at: number): boolean {
   for (let i = at; i < at + 5; i++) if (!isUpperOrDigit(bytes[i]!)) return false
   return true
 }
 
-/** The backend pid in a prefix, `bytes[start..prefixEnd)`: `%p` as `[%p]` (every common layout), else `pid=%p`. */
-function prefixPid(bytes: Buffer, start: number, prefixEnd: number): number | undefined {
-  for (let open = afterLeadingTime(bytes, start); open < prefixEnd; open++) {
-    if (bytes[open] !== 91 /* [ */) continue
-    let pid = 0
-    let at = open + 1
-    for (; at < prefixEnd; at++) {
-      const digit = bytes[at]! - 48
-      if (!(digit >= 0 && digit <= 9)) break
-      pid = pid * 10 + digit
+/**
+ * The backend pid in a prefix, `bytes[start..prefixEnd)`: `%p` as `[%p]` (every common layout), looked
+ * for from the prefix's first `[` on, else `pid=%p`.
+ */
+function prefixPid(bytes: Buffer, start: number, firstBracket: number, prefixEnd: number): number | undefined {
+  if (firstBracket !== -1) {
+    for (let open = firstBracket; open < prefixEnd; open++) {
+      if (bytes[open] !== 91 /* [ */) continue
+      let pid = 0
+      let at = open + 1
+      for (; at < prefixEnd; at++) {
+        const digit = bytes[at]! - 48
+        if (!(digit >= 0 && digit <= 9)) break
+        pid = pid * 10 + digit
+      }
+      if (at > open + 1 && bytes[at] === 93 /* ] */) return pid
     }
-    if (at > open + 1 && bytes[at] === 93 /* ] */) return pid
   }
   const named = PID_NAMED.exec(textOf(bytes, start, prefixEnd))
   return named ? Number(named[1]) : undefined
@@ -128,7 +154,7 @@ export class StderrLogParser implements LineParser {
     if (!mark.find(bytes, start, end)) return undefined
     const kind = classifyServerMessageBytes(mark.severity, bytes, mark.messageStart, end)
     if (!kind) return EMPTY
-    const pid = prefixPid(bytes, start, mark.wordStart)
+    const pid = prefixPid(bytes, start, mark.firstBracket, mark.wordStart)
     // A new backend or a restart needs no time: no event comes of it.
     const atMillis = kind === 'received' || kind === 'ready' ? null : this.#time.readBytes(bytes, start, mark.wordStart)
     return this.#sessions.recordBytes(kind, bytes, mark.messageStart, end, { pid, atMillis, lineNumber })
