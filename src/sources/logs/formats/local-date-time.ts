@@ -23,6 +23,9 @@ export function byteDigitsAt(bytes: Uint8Array, at: number, count: number): numb
   return value
 }
 
+/** `YYYY-MM-DD HH:MM` */
+const MINUTE_LENGTH = 16
+
 export class LocalDateTimeReader {
   /** Milliseconds of the date and time read, as if they were UTC. */
   localMillis = 0
@@ -30,6 +33,9 @@ export class LocalDateTimeReader {
   end = 0
   #dayKey = -1
   #dayMillis = 0
+  /** The bytes of the last `YYYY-MM-DD HH:MM` the byte reader read (none yet: 0xff is never a digit), and its epoch. */
+  readonly #minuteBytes = new Uint8Array(MINUTE_LENGTH).fill(0xff)
+  #minuteMillis = 0
 
   /** Reads the date and time at `at`; a fraction after '.' (or ',' when `isCommaFraction`) is kept to the millisecond. */
   read(text: string, at: number, isCommaFraction: boolean): boolean {
@@ -56,39 +62,64 @@ export class LocalDateTimeReader {
     return true
   }
 
-  /** `read` on a line's bytes (`end` bounds it: a buffer holds more than the line). */
+  /**
+   * `read` on a line's bytes (`end` bounds it: a buffer holds more than the line). Lines of a busy
+   * log share their minute, so the bytes of the last minute read are kept and only the seconds and
+   * fraction are read when they match.
+   */
   readBytes(bytes: Uint8Array, at: number, end: number, isCommaFraction: boolean): boolean {
     if (at + 19 > end) return false
-    const year = byteDigitsAt(bytes, at, 4)
-    const month = byteDigitsAt(bytes, at + 5, 2)
-    const day = byteDigitsAt(bytes, at + 8, 2)
-    const hour = byteDigitsAt(bytes, at + 11, 2)
-    const minute = byteDigitsAt(bytes, at + 14, 2)
+    if (!this.#isLastMinute(bytes, at) && !this.#readMinute(bytes, at)) return false
     const second = byteDigitsAt(bytes, at + 17, 2)
-    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return false
+    if (second < 0) return false
     let position = at + 19
     let millis = 0
     const mark = position < end ? bytes[position] : undefined
     if (mark === 46 /* . */ || (isCommaFraction && mark === 44) /* , */) {
+      // Milliseconds from the first three digits (`.5` is 500); finer digits are passed over.
       let scale = 100
       for (position++; position < end; position++) {
         const digit = bytes[position]! - 48
         if (!(digit >= 0 && digit <= 9)) break
         millis += digit * scale
-        scale /= 10
+        scale = (scale / 10) | 0
       }
     }
-    this.#keep(year, month, day, hour, minute, second, millis, position)
+    this.localMillis = this.#minuteMillis + second * 1000 + millis
+    this.end = position
     return true
   }
 
-  #keep(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number, end: number): void {
+  #isLastMinute(bytes: Uint8Array, at: number): boolean {
+    const minute = this.#minuteBytes
+    for (let i = 0; i < MINUTE_LENGTH; i++) if (bytes[at + i] !== minute[i]) return false
+    return true
+  }
+
+  /** Reads `YYYY-MM-DD HH:MM` at `at` and keeps it as the last minute. */
+  #readMinute(bytes: Uint8Array, at: number): boolean {
+    const year = byteDigitsAt(bytes, at, 4)
+    const month = byteDigitsAt(bytes, at + 5, 2)
+    const day = byteDigitsAt(bytes, at + 8, 2)
+    const hour = byteDigitsAt(bytes, at + 11, 2)
+    const minute = byteDigitsAt(bytes, at + 14, 2)
+    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0) return false
+    this.#minuteMillis = this.#dayMillisOf(year, month, day) + (hour * 60 + minute) * 60_000
+    this.#minuteBytes.set(bytes.subarray(at, at + MINUTE_LENGTH))
+    return true
+  }
+
+  #dayMillisOf(year: number, month: number, day: number): number {
     const dayKey = (year * 100 + month) * 100 + day
     if (dayKey !== this.#dayKey) {
       this.#dayKey = dayKey
       this.#dayMillis = Date.UTC(year, month - 1, day)
     }
-    this.localMillis = this.#dayMillis + ((hour * 60 + minute) * 60 + second) * 1000 + Math.floor(millis)
+    return this.#dayMillis
+  }
+
+  #keep(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number, end: number): void {
+    this.localMillis = this.#dayMillisOf(year, month, day) + ((hour * 60 + minute) * 60 + second) * 1000 + Math.floor(millis)
     this.end = end
   }
 }

@@ -128,20 +128,23 @@ export class ServerTimeReader {
     if (!(bytes[start + 4] === 45 && bytes[start + 10] === 32 && end - start >= 19)) return this.read(textOf(bytes, start, end))
     if (!this.#dateTime.readBytes(bytes, start, end, false)) return null
     const position = this.#dateTime.end
-    let offsetMillis = 0
-    if (position < end && bytes[position] === 32) {
-      const zoneStart = position + 1
-      let zoneEnd = zoneStart
-      while (zoneEnd < end && isZoneCharacter(bytes[zoneEnd]!)) zoneEnd++
-      if (zoneEnd > zoneStart) {
-        const zone = this.#zoneBytes
-        if (zoneEnd - zoneStart !== zone.length || !bytesAt(bytes, zoneStart, zoneEnd, zone)) {
-          this.#zoneBytes = Buffer.from(bytes.subarray(zoneStart, zoneEnd))
-          this.#zoneBytesMillis = zoneOffsetMinutes(textOf(bytes, zoneStart, zoneEnd)) * 60_000
-        }
-        offsetMillis = this.#zoneBytesMillis
-      }
-    }
+    const offsetMillis = position < end && bytes[position] === 32 ? this.#zoneMillisAt(bytes, position + 1, end) : 0
     return this.#dateTime.localMillis - offsetMillis
+  }
+
+  /**
+   * The offset of the zone written at `zoneStart` (0 when none is), most often the zone of the line
+   * before: compared with it, not scanned and looked up again.
+   */
+  #zoneMillisAt(bytes: Buffer, zoneStart: number, end: number): number {
+    const last = this.#zoneBytes
+    const lastEnd = zoneStart + last.length
+    if (last.length > 0 && bytesAt(bytes, zoneStart, end, last) && !(lastEnd < end && isZoneCharacter(bytes[lastEnd]!))) return this.#zoneBytesMillis
+    let zoneEnd = zoneStart
+    while (zoneEnd < end && isZoneCharacter(bytes[zoneEnd]!)) zoneEnd++
+    if (zoneEnd === zoneStart) return 0
+    this.#zoneBytes = Buffer.from(bytes.subarray(zoneStart, zoneEnd))
+    this.#zoneBytesMillis = zoneOffsetMinutes(textOf(bytes, zoneStart, zoneEnd)) * 60_000
+    return this.#zoneBytesMillis
   }
 }
