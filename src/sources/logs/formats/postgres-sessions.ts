@@ -285,7 +285,10 @@ class NameTable {
 export class ServerSessions {
   /** Open sessions only: one is removed when its backend ends or is refused. */
   readonly #open = new OpenSessions()
-  readonly #names = new NameTable()
+  /** One table per field: a log's lines repeat the same user and database, and cycle through a few applications. */
+  readonly #users = new NameTable()
+  readonly #databases = new NameTable()
+  readonly #applications = new NameTable()
   readonly #pidTextKeys = new Float64Array(PID_TEXTS).fill(-1)
   readonly #pidTexts = new Array<string>(PID_TEXTS)
   /** Where the fields of the line being read are: filled in place, so no object is made per line. */
@@ -327,9 +330,9 @@ export class ServerSessions {
   #authorized(bytes: Buffer, from: number, end: number, context: ServerMessageContext): readonly PoolEvent[] {
     const fields = this.#authorizedFields
     if (!authorizedFields(bytes, from, end, fields)) return EMPTY
-    const application = fields.applicationStart !== -1 && fields.applicationEnd > fields.applicationStart ? this.#names.internBytes(bytes, fields.applicationStart, fields.applicationEnd) : undefined
-    const user = fields.userEnd > fields.userStart ? this.#names.internBytes(bytes, fields.userStart, fields.userEnd) : undefined
-    const database = fields.databaseStart !== -1 && fields.databaseEnd > fields.databaseStart ? this.#names.internBytes(bytes, fields.databaseStart, fields.databaseEnd) : undefined
+    const application = fields.applicationStart !== -1 && fields.applicationEnd > fields.applicationStart ? this.#applications.internBytes(bytes, fields.applicationStart, fields.applicationEnd) : undefined
+    const user = fields.userEnd > fields.userStart ? this.#users.internBytes(bytes, fields.userStart, fields.userEnd) : undefined
+    const database = fields.databaseStart !== -1 && fields.databaseEnd > fields.databaseStart ? this.#databases.internBytes(bytes, fields.databaseStart, fields.databaseEnd) : undefined
     // A pid seen again is a new backend: the old session's state is simply replaced.
     if (context.pid !== undefined) this.#open.open(context.pid, application, user, database, context.atMillis)
     return [this.#event('session-start', context, application, user, database)]
@@ -339,8 +342,8 @@ export class ServerSessions {
     const fields = this.#disconnectionFields
     if (!disconnectionFields(bytes, from, end, fields)) return EMPTY
     const application = (this.#take(context.pid) ? this.#open.application : undefined) ?? this.#columnApplication(context)
-    const user = this.#names.internBytes(bytes, fields.userStart, fields.userEnd)
-    const database = this.#names.internBytes(bytes, fields.databaseStart, fields.databaseEnd)
+    const user = this.#users.internBytes(bytes, fields.userStart, fields.userEnd)
+    const database = this.#databases.internBytes(bytes, fields.databaseStart, fields.databaseEnd)
     return [this.#event('session-end', context, application, user, database, fields.sessionSeconds)]
   }
 
@@ -373,7 +376,7 @@ export class ServerSessions {
   }
 
   #columnApplication(context: ServerMessageContext): string | undefined {
-    return context.application ? this.#names.intern(context.application) : undefined
+    return context.application ? this.#applications.intern(context.application) : undefined
   }
 
   #event(
