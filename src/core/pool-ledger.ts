@@ -3,6 +3,7 @@
 // Pure, and bounded by what is open: a connection is forgotten when it
 // closes, a session when it ends; only counts and a few examples stay.
 import type { PoolEvent, PoolLogSource } from './pool-event.js'
+import { RecentSample } from './recent-sample.js'
 
 export interface Checkout {
   readonly connection: string
@@ -50,15 +51,12 @@ export interface PoolState {
   poolSize?: number
   maxOverflow?: number
   timeoutSeconds?: number
-  /** Hold times of returned checkouts, a bounded sample for the median. */
-  readonly holdSeconds: number[]
+  /** Hold times of returned checkouts, the latest for the median. */
+  readonly holdSeconds: RecentSample
   /** The longest holds that did come back. */
   readonly longHolds: LongHold[]
-  /** Lives of closed connections, a bounded sample (not in time order once full), with when they closed, for churn. */
-  readonly lifetimes: { readonly closedAtMillis: number; readonly seconds: number }[]
-  /** How many values each bounded sample was ever given: which slot the next one overwrites. */
-  holdsSampled: number
-  lifetimesSampled: number
+  /** Lives of the latest closed connections in seconds, at when they closed: for churn. */
+  readonly lifetimes: RecentSample
   /** Events in this pool so far: "the pool moved on" without timestamps. */
   events: number
   lastEventType: PoolEvent['type'] | undefined
@@ -68,8 +66,8 @@ export interface ServerSessionStats {
   readonly application: string
   started: number
   ended: number
-  readonly lifetimes: { readonly endedAtMillis: number; readonly seconds: number }[]
-  lifetimesSampled: number
+  /** Lengths of the latest sessions in seconds, at when they ended: for churn. */
+  readonly lifetimes: RecentSample
 }
 
 const SAMPLE_LIMIT = 2000
@@ -106,13 +104,13 @@ export class PoolLedger {
     const application = event.application ?? ''
     let stats = this.serverSessions.get(application)
     if (!stats) {
-      stats = { application, started: 0, ended: 0, lifetimes: [], lifetimesSampled: 0 }
+      stats = { application, started: 0, ended: 0, lifetimes: new RecentSample(SAMPLE_LIMIT) }
       this.serverSessions.set(application, stats)
     }
     if (event.type === 'session-start') stats.started++
     else {
       stats.ended++
-      if (event.sessionSeconds !== undefined && event.atMillis !== null) pushBounded(stats.lifetimes, { endedAtMillis: event.atMillis, seconds: event.sessionSeconds }, stats.lifetimesSampled++)
+      if (event.sessionSeconds !== undefined && event.atMillis !== null) stats.lifetimes.add(event.sessionSeconds, event.atMillis)
     }
   }
 
@@ -135,11 +133,9 @@ export class PoolLedger {
         lastTimeout: undefined,
         gcLeaks: 0,
         leakWarnings: [],
-        holdSeconds: [],
+        holdSeconds: new RecentSample(SAMPLE_LIMIT),
         longHolds: [],
-        lifetimes: [],
-        holdsSampled: 0,
-        lifetimesSampled: 0,
+        lifetimes: new RecentSample(SAMPLE_LIMIT),
         events: 0,
         lastEventType: undefined,
       }
@@ -194,7 +190,7 @@ export class PoolLedger {
         checkIn(pool, connection)
         if (out.atMillis === null || event.atMillis === null) return
         const heldSeconds = Math.max(0, (event.atMillis - out.atMillis) / 1000)
-        pushBounded(pool.holdSeconds, heldSeconds, pool.holdsSampled++)
+        pool.holdSeconds.add(heldSeconds, event.atMillis)
         if (isLongEnoughToKeep(pool.longHolds, heldSeconds)) recordLongHold(pool.longHolds, { connection: connection.id, heldSeconds, line: out.line, ...(out.stack ? { stack: out.stack } : {}) })
         return
       }
@@ -206,7 +202,7 @@ export class PoolLedger {
         if (!connection) return
         forget(pool, connection)
         if (connection.createdAtMillis !== null && event.atMillis !== null) {
-          pushBounded(pool.lifetimes, { closedAtMillis: event.atMillis, seconds: Math.max(0, (event.atMillis - connection.createdAtMillis) / 1000) }, pool.lifetimesSampled++)
+          pool.lifetimes.add(Math.max(0, (event.atMillis - connection.createdAtMillis) / 1000), event.atMillis)
         }
         return
       }
@@ -245,10 +241,6 @@ export class PoolLedger {
  * Once full, each new value overwrites the oldest, found from how many the sample was ever given
  * (`taken`, before this one): the sample stays recent and costs O(1) per value.
  */
-function pushBounded<T>(list: T[], value: T, taken: number): void {
-  if (list.length < SAMPLE_LIMIT) list.push(value)
-  else list[taken % SAMPLE_LIMIT] = value
-}
 
 /** Connections open in the pool and not checked out. */
 function idleConnections(pool: PoolState): number {

@@ -1,5 +1,6 @@
 import { formatDuration } from '../../duration.js'
 import type { ChurnFinding, Subject } from '../../finding.js'
+import type { RecentSample } from '../../recent-sample.js'
 import { median } from '../../series-math.js'
 import type { Thresholds } from '../../thresholds.js'
 import type { PoolDetectorInput } from './pool-input.js'
@@ -16,7 +17,9 @@ interface Rates {
   readonly windowSeconds: number
 }
 
-function rates(events: readonly { atMillis: number; seconds: number }[]): Rates | undefined {
+/** Rates from the lifetimes of closed connections or ended sessions, each at when it ended. */
+function rates(lifetimes: RecentSample): Rates | undefined {
+  const events = lifetimes.entries()
   if (events.length < MIN_CLOSES) return undefined
   let first = Number.POSITIVE_INFINITY
   let last = Number.NEGATIVE_INFINITY
@@ -26,7 +29,7 @@ function rates(events: readonly { atMillis: number; seconds: number }[]): Rates 
   }
   if (last - first < MIN_WINDOW_MILLIS) return undefined
   // n closes span n - 1 intervals.
-  return { perMinute: (events.length - 1) / ((last - first) / 60_000), medianSeconds: median(events.map((e) => e.seconds)), windowSeconds: Math.round((last - first) / 1000) }
+  return { perMinute: (events.length - 1) / ((last - first) / 60_000), medianSeconds: median(events.map((e) => e.value)), windowSeconds: Math.round((last - first) / 1000) }
 }
 
 function isChurn(churn: Rates | undefined, thresholds: Thresholds): churn is Rates {
@@ -61,7 +64,7 @@ export function detectLogChurn(input: PoolDetectorInput): ChurnFinding[] {
   const findings: ChurnFinding[] = []
   for (const pool of input.ledger.pools.values()) {
     if (pool.checkouts === 0 || pool.created / pool.checkouts < MIN_CREATED_PER_CHECKOUT) continue
-    const churn = rates(pool.lifetimes.map((l) => ({ atMillis: l.closedAtMillis, seconds: l.seconds })))
+    const churn = rates(pool.lifetimes)
     if (!isChurn(churn, thresholds)) continue
     findings.push(
       churnFinding(churn, thresholds, {
@@ -75,7 +78,7 @@ export function detectLogChurn(input: PoolDetectorInput): ChurnFinding[] {
     )
   }
   for (const sessions of input.ledger.serverSessions.values()) {
-    const churn = rates(sessions.lifetimes.map((l) => ({ atMillis: l.endedAtMillis, seconds: l.seconds })))
+    const churn = rates(sessions.lifetimes)
     if (!isChurn(churn, thresholds)) continue
     const name = sessions.application === '' ? '(no application_name)' : sessions.application
     findings.push(

@@ -87,7 +87,7 @@ export function detectPoolImbalance(input: PoolDetectorInput): PoolImbalanceFind
     const longEnough = pool.longHolds.filter((h) => h.heldSeconds >= input.thresholds.longHoldSeconds)
     // This runs at every poll of a watch: the median (a sort of up to 2000 holds) only when there is a finding to give.
     if (out.length === 0 && longEnough.length === 0) continue
-    const medianHold = pool.holdSeconds.length > 0 ? median(pool.holdSeconds) : null
+    const medianHold = pool.holdSeconds.size > 0 ? median(pool.holdSeconds.values()) : null
     const longHolds = longEnough.filter((h) => medianHold === null || h.heldSeconds >= medianHold * LONG_HOLD_FACTOR)
     if (out.length === 0 && longHolds.length === 0) continue
     const unreturned = out.slice(0, MAX_LISTED).map((c) => toUnreturned(c, input.nowMillis, input.snapshot, sessions))
