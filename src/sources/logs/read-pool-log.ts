@@ -4,20 +4,17 @@
 // exhaustion texts are recognised on any line the format itself has nothing
 // to say about, whatever wrote it. Memory stays flat: nothing but the first
 // lines (for detection) and the parser's own small state is kept.
-import { createReadStream, ReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import { createGunzip } from 'node:zlib'
 import { noSkippedLines, noteSkippedLine, type PoolEvent, type SkippedLineCount } from '../../core/pool-event.js'
 import { PgleakError } from '../../errors.js'
 import { matchExhaustion } from './exhaustion-texts.js'
 import { detectLogFormat, logFormatNamed } from './log-formats.js'
 import { OWN_LINE_NOTHING_TO_SAY, type LineParser, type LogFormat } from './log-format.js'
 import { LineSplitter } from './line-splitter.js'
+import { openLogInput } from './log-input.js'
 
 /** Lines read before the format is decided. */
 const SNIFF_LINES = 50
-const GZIP_MAGIC = [0x1f, 0x8b]
 
 export interface ReadPoolLogOptions {
   /** Force a format by name instead of detecting it. */
@@ -37,55 +34,15 @@ export interface PoolLogSummary {
   readonly skipped: SkippedLineCount
 }
 
-async function openInput(path: string, options: ReadPoolLogOptions): Promise<{ stream: AsyncIterable<Buffer>; totalBytes: number | undefined; raw: Readable }> {
-  if (path === '-') {
-    const stdin = options.stdin ?? process.stdin
-    return { stream: stdin, totalBytes: undefined, raw: stdin }
-  }
-  let totalBytes: number
-  try {
-    const info = await stat(path)
-    if (!info.isFile()) throw new Error('not a file')
-    totalBytes = info.size
-  } catch (error) {
-    throw new PgleakError('FILE_UNREADABLE', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error })
-  }
-  const raw = createReadStream(path, { highWaterMark: 1024 * 1024 })
-  return { stream: raw, totalBytes, raw }
-}
-
-/** Gunzips when the data starts with gzip's magic bytes, whatever the file is called. */
-async function* decompressIfGzip(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const iterator = input[Symbol.asyncIterator]()
-  const first = await iterator.next()
-  if (first.done) return
-  const head: Buffer = first.value
-  const rest = { [Symbol.asyncIterator]: () => iterator }
-  if (head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) {
-    yield head
-    yield* rest
-    return
-  }
-  const gunzip = createGunzip()
-  const feed = (async () => {
-    gunzip.write(head)
-    for await (const chunk of rest) if (!gunzip.write(chunk)) await new Promise((resolve) => gunzip.once('drain', resolve))
-    gunzip.end()
-  })()
-  feed.catch((error: unknown) => gunzip.destroy(error as Error))
-  yield* gunzip
-}
-
 export async function readPoolLog(path: string, options: ReadPoolLogOptions): Promise<PoolLogSummary> {
   const forced = options.format !== undefined ? logFormatNamed(options.format) : undefined
-  const { stream, totalBytes, raw } = await openInput(path, options)
+  const input = await openLogInput(path, options.stdin ?? process.stdin)
   const skipped = noSkippedLines()
   const splitter = new LineSplitter(skipped)
   let format: LogFormat | undefined = forced
   let parser: LineParser | undefined = forced?.create()
   const held: { line: string; lineNumber: number }[] = []
   let events = 0
-  let bytesRead = 0
 
   const emit = (event: PoolEvent): void => {
     events++
@@ -141,11 +98,9 @@ export async function readPoolLog(path: string, options: ReadPoolLogOptions): Pr
   }
 
   try {
-    for await (const chunk of decompressIfGzip(stream)) {
+    for await (const chunk of input.chunks) {
       splitter.pushRaw(chunk, onLine)
-      // A file stream counts the bytes it read, which for gzip is what the progress compares with the file's size.
-      bytesRead = raw instanceof ReadStream ? raw.bytesRead : bytesRead + chunk.length
-      options.onProgress?.(bytesRead, totalBytes)
+      options.onProgress?.(input.bytesRead(), input.totalBytes)
     }
   } catch (error) {
     if (error instanceof PgleakError) throw error

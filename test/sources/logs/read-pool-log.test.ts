@@ -61,5 +61,55 @@ describe('readPoolLog', () => {
   it('says which file it cannot read, as a usage error', async () => {
     await expect(readPoolLog('/nonexistent/pool.log', { onEvent: () => {} })).rejects.toThrow(PgleakError)
     await expect(readPoolLog('/nonexistent/pool.log', { onEvent: () => {} })).rejects.toThrow(/cannot read \/nonexistent\/pool\.log: no such file/)
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-log-'))
+    await expect(readPoolLog(dir, { onEvent: () => {} })).rejects.toThrow(new RegExp(`cannot read .*: not a file`))
+  })
+
+  describe('a log of many read buffers (a file is read ahead into two alternating buffers)', () => {
+    // About 5 MB: five buffers and more, with lines cut at every buffer's end.
+    const log = Buffer.from(serverLog(40_000))
+    const inMemory = readInChunks(log, 64 * 1024)
+
+    it('gives from the file exactly what the same bytes give in memory', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'pgleak-log-'))
+      const file = join(dir, 'postgresql.log')
+      await writeFile(file, log)
+      const events: PoolEvent[] = []
+      const progress: number[] = []
+      const summary = await readPoolLog(file, { onEvent: (event) => events.push(event), onProgress: (read, total) => progress.push(read / total!) })
+      const expected = await inMemory
+      expect(summary.lines).toBe(160_000)
+      expect(events).toHaveLength(80_000)
+      expect(events).toEqual(expected.events)
+      expect(progress.length).toBeGreaterThan(4)
+      expect(progress.at(-1)).toBe(1)
+    })
+
+    it('reads it gzipped, from a file or from stdin', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'pgleak-log-'))
+      const file = join(dir, 'postgresql.log.gz')
+      // Stored, not compressed: the compressed file itself spans several buffers.
+      const zipped = gzipSync(log, { level: 0 })
+      await writeFile(file, zipped)
+      const expected = (await inMemory).events
+      const fromFile: PoolEvent[] = []
+      await readPoolLog(file, { onEvent: (event) => fromFile.push(event) })
+      expect(fromFile).toEqual(expected)
+      expect((await readInChunks(zipped, 100_000)).events).toEqual(expected)
+    })
   })
 })
+
+/** A server log of `sessions` sessions, each authorized and ended, with pids and names that differ from line to line. */
+function serverLog(sessions: number): string {
+  const lines: string[] = []
+  for (let i = 0; i < sessions; i++) {
+    const time = new Date(Date.UTC(2026, 10, 21, 6) + i * 37).toISOString().replace('T', ' ').replace('Z', ' UTC')
+    const pid = 1000 + (i % 30_000)
+    lines.push(`${time} [${pid}] LOG:  connection authorized: user=u${i % 7} database=db application_name=app-${i % 11}`)
+    lines.push(`${time} [${pid}] LOG:  disconnection: session time: 0:00:00.${String(i % 1000).padStart(3, '0')} user=u${i % 7} database=db host=10.0.0.${i % 250} port=${40_000 + (i % 20_000)}`)
+    lines.push(`${time} [${pid}] LOG:  duration: 0.${i % 1000} ms  statement: SELECT ${i}`)
+    lines.push(`\tDETAIL: line ${i} goes on`)
+  }
+  return `${lines.join('\n')}\n`
+}
