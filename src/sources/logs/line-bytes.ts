@@ -76,3 +76,68 @@ export class NeedleSearch {
     return this.#at
   }
 }
+
+/**
+ * A DataView of `bytes`, to read four bytes in one go. Kept for the buffer it was made for, so a
+ * chunk's lines share one; a line given on its own (a Buffer of its own) gets its own.
+ */
+export function viewOf(bytes: Uint8Array): DataView {
+  if (bytes !== viewed) {
+    viewed = bytes
+    view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+  return view
+}
+let viewed: Uint8Array | undefined
+let view: DataView = new DataView(new ArrayBuffer(0))
+
+/** `byte` in each of four bytes, for `hasByte`. */
+export function repeated(byte: number): number {
+  return (byte * 0x01010101) | 0
+}
+
+/** Whether one of the four bytes of `word` is the byte `pattern` repeats (the classic has-zero-byte test on word ^ pattern). */
+export function hasByte(word: number, pattern: number): boolean {
+  const x = word ^ pattern
+  return ((x - 0x01010101) & ~x & 0x80808080) !== 0
+}
+
+/** Bytes looked for at a known place, compared four at a time: the long message starts every line is checked against. */
+export class Needle {
+  readonly bytes: Buffer
+  /** The needle's whole four-byte words, as `DataView#getInt32(at, true)` reads them. */
+  readonly #words: Int32Array
+
+  constructor(text: string) {
+    this.bytes = Buffer.from(text)
+    this.#words = new Int32Array(this.bytes.length >> 2)
+    for (let i = 0; i < this.#words.length; i++) this.#words[i] = this.bytes.readInt32LE(i * 4)
+  }
+
+  get length(): number {
+    return this.bytes.length
+  }
+
+  /** Where the needle first starts in `bytes[from..end)`, or -1: its first byte looked for four bytes at a time. */
+  indexIn(bytes: Uint8Array, from: number, end: number): number {
+    const first = this.bytes[0]!
+    const firsts = repeated(first)
+    const view = viewOf(bytes)
+    for (let at = from; at + this.bytes.length <= end; at++) {
+      while (at + 4 <= end && !hasByte(view.getUint32(at, true), firsts)) at += 4
+      if (bytes[at] === first && this.isAt(bytes, at, end)) return at
+    }
+    return -1
+  }
+
+  /** Whether the needle is at `at` in `bytes`, wholly before `end`. */
+  isAt(bytes: Uint8Array, at: number, end: number): boolean {
+    const length = this.bytes.length
+    if (at < 0 || at + length > end) return false
+    const view = viewOf(bytes)
+    const words = this.#words
+    for (let i = 0; i < words.length; i++) if (view.getInt32(at + i * 4, true) !== words[i]) return false
+    for (let i = words.length * 4; i < length; i++) if (bytes[at + i] !== this.bytes[i]) return false
+    return true
+  }
+}

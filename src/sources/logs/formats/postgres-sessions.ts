@@ -6,7 +6,7 @@
 // only the authorized line says (the application name: the common Debian
 // prefix `%m [%p] %q%u@%d ` never prints it).
 import type { PoolEvent, PoolEventType } from '../../../core/pool-event.js'
-import { bytesAt, indexOfBytes, textOf } from '../line-bytes.js'
+import { bytesAt, Needle, textOf } from '../line-bytes.js'
 import { byteDigitsAt } from './local-date-time.js'
 import { OpenSessions } from './open-sessions.js'
 
@@ -46,18 +46,19 @@ const FATAL_MESSAGES: readonly (readonly [string, ServerMessageKind])[] = [
 ]
 /** A message start as bytes, with the one byte after the first that tells it from the others sharing its first. */
 interface MessagePrefix {
-  readonly bytes: Buffer
+  readonly needle: Needle
   readonly kind: ServerMessageKind
   readonly probe: number
 }
 
 function messagePrefixes(messages: readonly (readonly [string, ServerMessageKind])[]): readonly MessagePrefix[] {
-  const all = messages.map(([prefix]) => Buffer.from(prefix))
-  return all.map((bytes, i) => {
-    const rivals = all.filter((other, j) => j !== i && other[0] === bytes[0])
+  const all = messages.map(([prefix]) => new Needle(prefix))
+  return all.map((needle, i) => {
+    const bytes = needle.bytes
+    const rivals = all.filter((other, j) => j !== i && other.bytes[0] === bytes[0]).map((other) => other.bytes)
     let probe = 1
     while (probe < bytes.length - 1 && rivals.some((other) => other[probe] === bytes[probe])) probe++
-    return { bytes, kind: messages[i]![1], probe }
+    return { needle, kind: messages[i]![1], probe }
   })
 }
 
@@ -83,8 +84,9 @@ export function classifyServerMessageBytes(severity: string, bytes: Buffer, from
   if (!prefixes) return undefined
   const first = bytes[from]
   for (let i = 0; i < prefixes.length; i++) {
-    const { bytes: prefix, probe, kind } = prefixes[i]!
-    if (prefix[0] === first && bytes[from + probe] === prefix[probe] && bytesAt(bytes, from, end, prefix)) return kind
+    const { needle, probe, kind } = prefixes[i]!
+    const prefix = needle.bytes
+    if (prefix[0] === first && bytes[from + probe] === prefix[probe] && needle.isAt(bytes, from, end)) return kind
   }
   return undefined
 }
@@ -98,16 +100,16 @@ export interface ServerMessageContext {
   readonly application?: string | undefined
 }
 
-const AUTHORIZED_USER = Buffer.from('connection authorized: user=')
+const AUTHORIZED_USER = new Needle('connection authorized: user=')
 const AUTHORIZED_LENGTH = 'connection authorized: '.length
 const REPLICATION_AUTHORIZED_LENGTH = 'replication connection authorized: '.length
-const USER_IS = Buffer.from('user=')
-const DATABASE = Buffer.from(' database=')
-const APPLICATION_NAME = Buffer.from(' application_name=')
-const SSL_ENABLED = Buffer.from(' SSL enabled (')
-const GSS = Buffer.from(' GSS (')
-const USER = Buffer.from(' user=')
-const HOST = Buffer.from(' host=')
+const USER_IS = new Needle('user=')
+const DATABASE = new Needle(' database=')
+const APPLICATION_NAME = new Needle(' application_name=')
+const SSL_ENABLED = new Needle(' SSL enabled (')
+const GSS = new Needle(' GSS (')
+const USER = new Needle(' user=')
+const HOST = new Needle(' host=')
 const DISCONNECTION_LENGTH = 'disconnection: session time: '.length
 
 /** Where `bytes[from..end)` ends, less trailing spaces (a CR left by a CRLF file, too). */
@@ -116,9 +118,9 @@ function trimmedEnd(bytes: Uint8Array, from: number, end: number): number {
   return end
 }
 
-/** Where `needle` first starts in `bytes[from..end)`, or -1. */
-function find(bytes: Buffer, needle: Uint8Array, from: number, end: number): number {
-  return from < 0 ? -1 : indexOfBytes(bytes, needle, from, end, end)
+/** Where `needle` first starts in `bytes[from..end)`, or -1 (also when `from` is: a field not found before it). */
+function find(bytes: Buffer, needle: Needle, from: number, end: number): number {
+  return from < 0 ? -1 : needle.indexIn(bytes, from, end)
 }
 
 /** The smallest of the positions that were found (not -1), else `fallback`. */
@@ -149,7 +151,7 @@ function authorizedFields(bytes: Buffer, from: number, lineEnd: number, into: Au
   // `connection authorized: ` or `replication connection authorized: ` starts the message (it was
   // classified so), and `user=` follows, unless a server writes it otherwise.
   const afterPrefix = from + (bytes[from] === 114 /* r */ ? REPLICATION_AUTHORIZED_LENGTH : AUTHORIZED_LENGTH)
-  const userAt = bytesAt(bytes, afterPrefix, lineEnd, USER_IS) ? afterPrefix - AUTHORIZED_LENGTH : find(bytes, AUTHORIZED_USER, from, lineEnd)
+  const userAt = USER_IS.isAt(bytes, afterPrefix, lineEnd) ? afterPrefix - AUTHORIZED_LENGTH : find(bytes, AUTHORIZED_USER, from, lineEnd)
   if (userAt === -1) return false
   const userStart = userAt + AUTHORIZED_USER.length
   const end = trimmedEnd(bytes, from, lineEnd)
@@ -162,16 +164,16 @@ function authorizedFields(bytes: Buffer, from: number, lineEnd: number, into: Au
     if (bytes[at] !== 32) continue
     const next = bytes[at + 1]
     if (next === 100 /* d */) {
-      if (databaseAt === -1 && bytesAt(bytes, at, end, DATABASE)) {
+      if (databaseAt === -1 && DATABASE.isAt(bytes, at, end)) {
         databaseAt = at
         suffixAt = -1
       }
     } else if (next === 97 /* a */) {
-      if (applicationAt === -1 && bytesAt(bytes, at, end, APPLICATION_NAME)) {
+      if (applicationAt === -1 && APPLICATION_NAME.isAt(bytes, at, end)) {
         applicationAt = at
         suffixAt = -1
       }
-    } else if (suffixAt === -1 && (next === 83 /* S */ || next === 71) /* G */ && (bytesAt(bytes, at, end, SSL_ENABLED) || bytesAt(bytes, at, end, GSS))) {
+    } else if (suffixAt === -1 && (next === 83 /* S */ || next === 71) /* G */ && (SSL_ENABLED.isAt(bytes, at, end) || GSS.isAt(bytes, at, end))) {
       suffixAt = at
     }
   }
@@ -209,7 +211,7 @@ function disconnectionFields(bytes: Buffer, from: number, end: number, into: Dis
   const millis = byteDigitsAt(bytes, at + 7, 3)
   if (minutes < 0 || seconds < 0 || millis < 0) return false
   // ` user=` follows the session time (`H:MM:SS.mmm`), unless a server writes it otherwise.
-  const userAt = bytesAt(bytes, at + 10, end, USER) ? at + 10 : find(bytes, USER, at, end)
+  const userAt = USER.isAt(bytes, at + 10, end) ? at + 10 : find(bytes, USER, at, end)
   const databaseAt = find(bytes, DATABASE, userAt, end)
   const hostAt = find(bytes, HOST, databaseAt, end)
   if (userAt === -1 || databaseAt === -1 || hostAt === -1) return false

@@ -3,7 +3,7 @@
 // Messages that go on for several lines continue on tab-indented lines.
 import type { PoolEvent } from '../../../core/pool-event.js'
 import type { LineParser } from '../log-format.js'
-import { asciiOf, bytesAt, textOf } from '../line-bytes.js'
+import { asciiOf, bytesAt, hasByte, repeated, textOf, viewOf } from '../line-bytes.js'
 import { classifyServerMessageBytes, ServerSessions } from './postgres-sessions.js'
 import { ServerTimeReader } from './postgres-timestamp.js'
 
@@ -43,29 +43,24 @@ function isWordCharacter(code: number): boolean {
 
 /**
  * Finds a stderr line's severity, written `LOG:  ` (two spaces) after the
- * prefix, in the line's bytes, and on the way the first `[` of the prefix
- * (where `%p` usually is), so the prefix is scanned once. The prefix itself
- * rarely holds `:  `, but may (in an application name), so a few candidates
- * are tried. Kept in fields, not returned as an object: this runs on every line.
+ * prefix, in the line's bytes, looking for colons four bytes at a time. The
+ * prefix itself rarely holds `:  `, but may (in an application name), so a
+ * few candidates are tried. Kept in fields, not returned as an object: this
+ * runs on every line.
  */
 export class SeverityFinder {
   severity = ''
   wordStart = 0
   messageStart = 0
-  /** The first `[` in the line before the severity, or -1. */
-  firstBracket = -1
 
   find(bytes: Buffer, start: number, end: number): boolean {
-    let bracket = -1
+    const view = viewOf(bytes)
     let tries = 0
     for (let at = afterLeadingTime(bytes, start); at < end; at++) {
-      const code = bytes[at]!
-      if (code === 91 /* [ */ && bracket === -1) bracket = at
-      if (code !== 58 /* : */ || at + 3 > end || bytes[at + 1] !== 32 || bytes[at + 2] !== 32) continue
-      if (this.#severityBefore(bytes, start, at, end)) {
-        this.firstBracket = bracket < this.wordStart ? bracket : -1
-        return true
-      }
+      // Four bytes at a time while none of them is a colon (most of a prefix), then byte by byte.
+      while (at + 4 <= end && !hasByte(view.getUint32(at, true), COLONS)) at += 4
+      if (bytes[at] !== 58 /* : */ || at + 3 > end || bytes[at + 1] !== 32 || bytes[at + 2] !== 32) continue
+      if (this.#severityBefore(bytes, start, at, end)) return true
       if (++tries === 4) return false
     }
     return false
@@ -96,6 +91,8 @@ function knownSeverity(bytes: Buffer, from: number, to: number): string | undefi
   return SEVERITIES.has(severity) ? severity : undefined
 }
 
+const COLONS = repeated(58)
+const BRACKETS = repeated(91)
 const LOG = Buffer.from('LOG')
 const FATAL = Buffer.from('FATAL')
 
@@ -109,23 +106,21 @@ function isSqlState(bytes: Uint8Array, at: number): boolean {
   return true
 }
 
-/**
- * The backend pid in a prefix, `bytes[start..prefixEnd)`: `%p` as `[%p]` (every common layout), looked
- * for from the prefix's first `[` on, else `pid=%p`.
- */
-function prefixPid(bytes: Buffer, start: number, firstBracket: number, prefixEnd: number): number | undefined {
-  if (firstBracket !== -1) {
-    for (let open = firstBracket; open < prefixEnd; open++) {
-      if (bytes[open] !== 91 /* [ */) continue
-      let pid = 0
-      let at = open + 1
-      for (; at < prefixEnd; at++) {
-        const digit = bytes[at]! - 48
-        if (!(digit >= 0 && digit <= 9)) break
-        pid = pid * 10 + digit
-      }
-      if (at > open + 1 && bytes[at] === 93 /* ] */) return pid
+/** The backend pid in a prefix, `bytes[start..prefixEnd)`: `%p` as `[%p]` (every common layout), else `pid=%p`. */
+function prefixPid(bytes: Buffer, start: number, prefixEnd: number): number | undefined {
+  const view = viewOf(bytes)
+  for (let open = afterLeadingTime(bytes, start); open < prefixEnd; open++) {
+    while (open + 4 <= prefixEnd && !hasByte(view.getUint32(open, true), BRACKETS)) open += 4
+    if (open >= prefixEnd) break
+    if (bytes[open] !== 91 /* [ */) continue
+    let pid = 0
+    let at = open + 1
+    for (; at < prefixEnd; at++) {
+      const digit = bytes[at]! - 48
+      if (!(digit >= 0 && digit <= 9)) break
+      pid = pid * 10 + digit
     }
+    if (at > open + 1 && bytes[at] === 93 /* ] */) return pid
   }
   const named = PID_NAMED.exec(textOf(bytes, start, prefixEnd))
   return named ? Number(named[1]) : undefined
@@ -154,7 +149,7 @@ export class StderrLogParser implements LineParser {
     if (!mark.find(bytes, start, end)) return undefined
     const kind = classifyServerMessageBytes(mark.severity, bytes, mark.messageStart, end)
     if (!kind) return EMPTY
-    const pid = prefixPid(bytes, start, mark.firstBracket, mark.wordStart)
+    const pid = prefixPid(bytes, start, mark.wordStart)
     // A new backend or a restart needs no time: no event comes of it.
     const atMillis = kind === 'received' || kind === 'ready' ? null : this.#time.readBytes(bytes, start, mark.wordStart)
     return this.#sessions.recordBytes(kind, bytes, mark.messageStart, end, { pid, atMillis, lineNumber })
