@@ -148,11 +148,28 @@ export interface UnreturnedCheckout {
   readonly backend: { readonly state: string | null; readonly stateSeconds: number | null; readonly lastQuery: string | null } | null
 }
 
+/** A checkout the garbage collector ended, not the application (SQLAlchemy's async pools log it). */
+export interface CollectedCheckout {
+  readonly connection: string
+  readonly backendPid: number | null
+  /** When it was checked out, and how long until the collector found it. */
+  readonly since: string | null
+  readonly heldSeconds: number | null
+  /** Where in the log it was checked out, and where the collector's warning is. */
+  readonly line: number
+  readonly collectedLine: number
+  readonly stack: readonly string[] | null
+  readonly thread: string | null
+}
+
 export interface PoolImbalanceEvidence {
   readonly pool: string
   readonly library: string
   readonly unreturnedCount: number
   readonly unreturned: readonly UnreturnedCheckout[]
+  /** Checkouts never returned that the garbage collector found (and ended) later. */
+  readonly collectedCount: number
+  readonly collected: readonly CollectedCheckout[]
   readonly checkouts: number
   readonly checkins: number
   readonly medianHoldSeconds: number | null

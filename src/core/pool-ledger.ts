@@ -30,6 +30,20 @@ export interface LongHold {
   readonly stack?: readonly string[]
 }
 
+/** A checkout the garbage collector ended (SQLAlchemy's async pools say so): it was never returned. */
+export interface CollectedCheckout {
+  readonly checkout: Checkout
+  /** When and where in the log the collector found it. */
+  readonly atMillis: number | null
+  readonly line: number
+}
+
+/** The pool's last checkin, kept until its next event: SQLAlchemy logs the collector's return just before saying it was the collector's. */
+interface LastCheckin {
+  readonly checkout: Checkout
+  readonly longHold: LongHold | undefined
+}
+
 export interface PoolState {
   readonly id: string
   readonly source: PoolLogSource
@@ -46,7 +60,13 @@ export interface PoolState {
   timeouts: number
   firstTimeout: PoolEvent | undefined
   lastTimeout: PoolEvent | undefined
+  /** Connections the garbage collector found checked out: leaks, found late. */
   gcLeaks: number
+  /** The first of them, with their checkouts. */
+  readonly collected: CollectedCheckout[]
+  /** Connections the collector dropped whose place in the pool is not refilled yet: the connections that refill them are not a second pool. */
+  droppedUnrefilled: number
+  lastCheckin: LastCheckin | undefined
   leakWarnings: PoolEvent[]
   poolSize?: number
   maxOverflow?: number
@@ -73,6 +93,7 @@ export interface ServerSessionStats {
 const SAMPLE_LIMIT = 2000
 const LONG_HOLDS_KEPT = 10
 const LEAK_WARNINGS_KEPT = 20
+const COLLECTED_KEPT = 20
 
 export class PoolLedger {
   readonly pools = new Map<string, PoolState>()
@@ -132,6 +153,9 @@ export class PoolLedger {
         firstTimeout: undefined,
         lastTimeout: undefined,
         gcLeaks: 0,
+        collected: [],
+        droppedUnrefilled: 0,
+        lastCheckin: undefined,
         leakWarnings: [],
         holdSeconds: new RecentSample(SAMPLE_LIMIT),
         longHolds: [],
@@ -160,15 +184,19 @@ export class PoolLedger {
 
   #pool(event: PoolEvent): void {
     const pool = this.#poolState(event)
-    this.#apply(pool, event)
+    const lastCheckin = pool.lastCheckin
+    pool.lastCheckin = undefined
+    this.#apply(pool, event, lastCheckin)
     pool.lastEventType = event.type
   }
 
-  #apply(pool: PoolState, event: PoolEvent): void {
+  #apply(pool: PoolState, event: PoolEvent, lastCheckin: LastCheckin | undefined): void {
     switch (event.type) {
       case 'connect': {
-        // A connection opened right after one was closed replaces it (pool_recycle, pre-ping): not a second pool.
-        const isReplacement = pool.lastEventType === 'close' || pool.lastEventType === 'invalidate'
+        // A connection opened right after one was closed replaces it (pool_recycle, pre-ping), and one
+        // opened after the collector dropped one refills its place: neither is a second pool.
+        const isReplacement = pool.lastEventType === 'close' || pool.lastEventType === 'invalidate' || pool.droppedUnrefilled > 0
+        if (pool.droppedUnrefilled > 0) pool.droppedUnrefilled--
         if (idleConnections(pool) > 0 && !isReplacement) pool.createdWhileIdle++
         pool.created++
         const connection = this.#connection(pool, event)
@@ -188,10 +216,16 @@ export class PoolLedger {
         if (!connection?.checkout) return
         const out = connection.checkout
         checkIn(pool, connection)
-        if (out.atMillis === null || event.atMillis === null) return
-        const heldSeconds = Math.max(0, (event.atMillis - out.atMillis) / 1000)
-        pool.holdSeconds.add(heldSeconds, event.atMillis)
-        if (isLongEnoughToKeep(pool.longHolds, heldSeconds)) recordLongHold(pool.longHolds, { connection: connection.id, heldSeconds, line: out.line, ...(out.stack ? { stack: out.stack } : {}) })
+        let longHold: LongHold | undefined
+        if (out.atMillis !== null && event.atMillis !== null) {
+          const heldSeconds = Math.max(0, (event.atMillis - out.atMillis) / 1000)
+          pool.holdSeconds.add(heldSeconds, event.atMillis)
+          if (isLongEnoughToKeep(pool.longHolds, heldSeconds)) {
+            longHold = { connection: connection.id, heldSeconds, line: out.line, ...(out.stack ? { stack: out.stack } : {}) }
+            recordLongHold(pool.longHolds, longHold)
+          }
+        }
+        if (event.type === 'checkin') pool.lastCheckin = { checkout: out, longHold }
         return
       }
       case 'close':
@@ -219,8 +253,18 @@ export class PoolLedger {
         return
       case 'gc-leak': {
         pool.gcLeaks++
+        pool.droppedUnrefilled++
         const connection = event.connection !== undefined ? pool.connections.get(event.connection) : undefined
-        // The garbage collector ends it: it is neither checked out nor in the pool any more.
+        // SQLAlchemy logs "being returned to pool" for the collector's return, just before this: that was no checkin.
+        const returned = lastCheckin !== undefined && lastCheckin.checkout.connection === event.connection ? lastCheckin : undefined
+        if (returned) {
+          pool.checkins--
+          const longHold = returned.longHold ? pool.longHolds.indexOf(returned.longHold) : -1
+          if (longHold !== -1) pool.longHolds.splice(longHold, 1)
+        }
+        const checkout = connection?.checkout ?? returned?.checkout
+        if (checkout && pool.collected.length < COLLECTED_KEPT) pool.collected.push({ checkout, atMillis: event.atMillis, line: event.line })
+        // The collector ends it: it is neither checked out nor in the pool any more.
         if (connection) forget(pool, connection)
         return
       }

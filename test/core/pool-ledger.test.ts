@@ -46,6 +46,26 @@ describe('PoolLedger and the pool detectors', () => {
     expect(exhausted.pools.get('p')!.connections.size).toBe(2)
   })
 
+  it('reports checkouts the garbage collector found as never returned, not as checkins or long holds', () => {
+    const events = [event('connect', 'a', 0), event('checkout', 'a', 0, { stack: ['handler (app.py:12)'] }), event('connect', 'b', 1), event('checkout', 'b', 1)]
+    // SQLAlchemy logs the collector's "being returned" just before its warning, for a; b it finds still out.
+    events.push(event('checkin', 'a', 400), event('gc-leak', 'a', 400), event('gc-leak', 'b', 401))
+    // The pool refills the two places the collector emptied, and a healthy checkout follows.
+    events.push(event('connect', 'c', 402), event('checkout', 'c', 402), event('checkin', 'c', 402), event('connect', 'd', 403))
+    const ledger = ledgerOf(events)
+    const [finding, ...more] = detectPoolImbalance({ ledger, thresholds: DEFAULT_THRESHOLDS, nowMillis: NOW + 404_000 })
+    expect(more).toEqual([])
+    expect(finding?.severity).toBe('error')
+    expect(finding?.title).toContain('2 checkouts were never returned by handler (app.py:12); the garbage collector found them')
+    expect(finding?.evidence).toMatchObject({ unreturnedCount: 0, collectedCount: 2, checkouts: 3, checkins: 1, longHolds: [] })
+    expect(finding?.evidence.collected.map((c) => [c.connection, c.heldSeconds, c.collectedLine])).toEqual([
+      ['a', 400, events[5]!.line],
+      ['b', 400, events[6]!.line],
+    ])
+    expect(ledger.pools.get('p')).toMatchObject({ createdWhileIdle: 0 })
+    expect(detectMultiplePools({ ledger, thresholds: DEFAULT_THRESHOLDS, nowMillis: NOW + 404_000 })).toEqual([])
+  })
+
   it('leaves a checkout in flight at the end of the log alone, and reports one held past the threshold', () => {
     const ledger = ledgerOf([event('connect', 'a', 0), event('checkout', 'a', 0, { backendPid: 77 }), event('connect', 'b', 9), event('checkout', 'b', 9.9)])
     const findings = detectPoolImbalance({ ledger, thresholds: DEFAULT_THRESHOLDS, nowMillis: NOW + 10_000 })

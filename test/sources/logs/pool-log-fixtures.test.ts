@@ -36,6 +36,17 @@ describe('SQLAlchemy pool logs (SQLAlchemy 2.0 with psycopg2 and psycopg 3)', ()
     ['pool-exhaustion', 'error'],
   ])
   testLog('sqlalchemy/f6-transaction-held.log', [['pool-imbalance', 'warning']])
+  testLog('sqlalchemy/f5-async-connection-dropped.log', [['pool-imbalance', 'error']])
+
+  it('f5 async: the four connections the garbage collector dropped are the leak, with how long each was out', async () => {
+    const analysis = await analyzePoolLogs([fixture('sqlalchemy/f5-async-connection-dropped.log')])
+    const imbalance = analysis.findings[0]
+    expect(imbalance?.kind === 'pool-imbalance' && imbalance.evidence).toMatchObject({ collectedCount: 4, unreturnedCount: 0, checkouts: 18, checkins: 14, longHolds: [] })
+    const collected = imbalance?.kind === 'pool-imbalance' ? imbalance.evidence.collected : []
+    expect(collected.map((c) => c.heldSeconds! > 1.5 && c.collectedLine > c.line)).toEqual([true, true, true, true])
+    expect(imbalance?.title).toContain('the garbage collector found them')
+    expect(imbalance?.advice).toContain('async with engine.connect()')
+  })
 
   it('f5: names the pool, its size from the timeout message, and the 15 checkouts that never came back', async () => {
     const analysis = await analyzePoolLogs([fixture('sqlalchemy/f5-scoped-session-never-removed.log')])

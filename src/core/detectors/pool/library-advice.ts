@@ -14,6 +14,17 @@ export function unreturnedAdvice(library: PoolLogSource): string {
   }
 }
 
+/** For connections the garbage collector found checked out: a leak that only ended because the object went away. */
+export function collectedAdvice(library: PoolLogSource): string {
+  const why = 'The collector does not return a connection: it drops it, and until it ran the connection stayed checked out, its transaction open on the server.'
+  switch (library) {
+    case 'sqlalchemy':
+      return `Close every connection and session explicitly: \`async with engine.connect() as conn:\`, \`async with AsyncSession(engine) as session:\`, or \`await conn.close()\` in a finally block. ${why}`
+    default:
+      return `Return every connection explicitly, on every path. ${why}`
+  }
+}
+
 export function multiplePoolsAdvice(library: PoolLogSource): string {
   switch (library) {
     case 'sqlalchemy':
