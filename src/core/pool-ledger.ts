@@ -38,12 +38,6 @@ export interface CollectedCheckout {
   readonly line: number
 }
 
-/** The pool's last checkin, kept until its next event: SQLAlchemy logs the collector's return just before saying it was the collector's. */
-interface LastCheckin {
-  readonly checkout: Checkout
-  readonly longHold: LongHold | undefined
-}
-
 export interface PoolState {
   readonly id: string
   readonly source: PoolLogSource
@@ -66,7 +60,13 @@ export interface PoolState {
   readonly collected: CollectedCheckout[]
   /** Connections the collector dropped whose place in the pool is not refilled yet: the connections that refill them are not a second pool. */
   droppedUnrefilled: number
-  lastCheckin: LastCheckin | undefined
+  /**
+   * The checkout the pool's last event returned, and the long hold it made, until its next event:
+   * SQLAlchemy logs the collector's return just before saying it was the collector's. (Two fields,
+   * not an object: this is set on every checkin.)
+   */
+  lastReturned: Checkout | undefined
+  lastReturnedLongHold: LongHold | undefined
   leakWarnings: PoolEvent[]
   poolSize?: number
   maxOverflow?: number
@@ -155,7 +155,8 @@ export class PoolLedger {
         gcLeaks: 0,
         collected: [],
         droppedUnrefilled: 0,
-        lastCheckin: undefined,
+        lastReturned: undefined,
+        lastReturnedLongHold: undefined,
         leakWarnings: [],
         holdSeconds: new RecentSample(SAMPLE_LIMIT),
         longHolds: [],
@@ -184,13 +185,16 @@ export class PoolLedger {
 
   #pool(event: PoolEvent): void {
     const pool = this.#poolState(event)
-    const lastCheckin = pool.lastCheckin
-    pool.lastCheckin = undefined
-    this.#apply(pool, event, lastCheckin)
+    // What the last event returned matters only to a collector's warning right after it.
+    if (event.type !== 'gc-leak') {
+      pool.lastReturned = undefined
+      pool.lastReturnedLongHold = undefined
+    }
+    this.#apply(pool, event)
     pool.lastEventType = event.type
   }
 
-  #apply(pool: PoolState, event: PoolEvent, lastCheckin: LastCheckin | undefined): void {
+  #apply(pool: PoolState, event: PoolEvent): void {
     switch (event.type) {
       case 'connect': {
         // A connection opened right after one was closed replaces it (pool_recycle, pre-ping), and one
@@ -225,7 +229,8 @@ export class PoolLedger {
             recordLongHold(pool.longHolds, longHold)
           }
         }
-        if (event.type === 'checkin') pool.lastCheckin = { checkout: out, longHold }
+        pool.lastReturned = out
+        pool.lastReturnedLongHold = longHold
         return
       }
       case 'close':
@@ -256,13 +261,13 @@ export class PoolLedger {
         pool.droppedUnrefilled++
         const connection = event.connection !== undefined ? pool.connections.get(event.connection) : undefined
         // SQLAlchemy logs "being returned to pool" for the collector's return, just before this: that was no checkin.
-        const returned = lastCheckin !== undefined && lastCheckin.checkout.connection === event.connection ? lastCheckin : undefined
+        const returned = pool.lastEventType === 'checkin' && pool.lastReturned?.connection === event.connection ? pool.lastReturned : undefined
         if (returned) {
           pool.checkins--
-          const longHold = returned.longHold ? pool.longHolds.indexOf(returned.longHold) : -1
+          const longHold = pool.lastReturnedLongHold ? pool.longHolds.indexOf(pool.lastReturnedLongHold) : -1
           if (longHold !== -1) pool.longHolds.splice(longHold, 1)
         }
-        const checkout = connection?.checkout ?? returned?.checkout
+        const checkout = connection?.checkout ?? returned
         if (checkout && pool.collected.length < COLLECTED_KEPT) pool.collected.push({ checkout, atMillis: event.atMillis, line: event.line })
         // The collector ends it: it is neither checked out nor in the pool any more.
         if (connection) forget(pool, connection)

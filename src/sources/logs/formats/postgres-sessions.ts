@@ -6,7 +6,7 @@
 // only the authorized line says (the application name: the common Debian
 // prefix `%m [%p] %q%u@%d ` never prints it).
 import type { PoolEvent, PoolEventType } from '../../../core/pool-event.js'
-import { bytesAt, Needle, textOf } from '../line-bytes.js'
+import { bytesAt, hasByte, Needle, repeated, textOf, viewOf } from '../line-bytes.js'
 import { byteDigitsAt } from './local-date-time.js'
 import { OpenSessions } from './open-sessions.js'
 
@@ -110,6 +110,7 @@ const SSL_ENABLED = new Needle(' SSL enabled (')
 const GSS = new Needle(' GSS (')
 const USER = new Needle(' user=')
 const HOST = new Needle(' host=')
+const SPACES = repeated(32)
 const DISCONNECTION_LENGTH = 'disconnection: session time: '.length
 
 /** Where `bytes[from..end)` ends, less trailing spaces (a CR left by a CRLF file, too). */
@@ -160,7 +161,10 @@ function authorizedFields(bytes: Buffer, from: number, lineEnd: number, into: Au
   let databaseAt = -1
   let applicationAt = -1
   let suffixAt = -1
+  const view = viewOf(bytes)
   for (let at = userStart; at < end; at++) {
+    // Names run between spaces: passed four bytes at a time.
+    while (at + 4 <= end && !hasByte(view.getUint32(at, true), SPACES)) at += 4
     if (bytes[at] !== 32) continue
     const next = bytes[at + 1]
     if (next === 100 /* d */) {
@@ -343,9 +347,11 @@ export class ServerSessions {
   #disconnection(bytes: Buffer, from: number, end: number, context: ServerMessageContext): readonly PoolEvent[] {
     const fields = this.#disconnectionFields
     if (!disconnectionFields(bytes, from, end, fields)) return EMPTY
-    const application = (this.#take(context.pid) ? this.#open.application : undefined) ?? this.#columnApplication(context)
-    const user = this.#users.internBytes(bytes, fields.userStart, fields.userEnd)
-    const database = this.#databases.internBytes(bytes, fields.databaseStart, fields.databaseEnd)
+    const open = this.#take(context.pid) ? this.#open : undefined
+    const application = open?.application ?? this.#columnApplication(context)
+    // The same backend's user and database as on its authorized line, already decoded then.
+    const user = open?.user ?? this.#users.internBytes(bytes, fields.userStart, fields.userEnd)
+    const database = open?.database ?? this.#databases.internBytes(bytes, fields.databaseStart, fields.databaseEnd)
     return [this.#event('session-end', context, application, user, database, fields.sessionSeconds)]
   }
 
