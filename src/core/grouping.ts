@@ -32,7 +32,16 @@ export function groupKeyOf(backend: Backend, dimensions: readonly GroupDimension
   return key
 }
 
-/** A stable string for a key, for maps. */
+/**
+ * A stable string for a key, for maps: the values joined by NUL, which no name holds (PostgreSQL's
+ * text cannot), SOH standing for an unknown one. Built for every backend of every poll, so no
+ * JSON.stringify and no array.
+ */
 export function groupKeyId(key: GroupKey, dimensions: readonly GroupDimension[]): string {
-  return JSON.stringify(dimensions.map((dimension) => key[dimension] ?? null))
+  let id = ''
+  for (let i = 0; i < dimensions.length; i++) {
+    const value = key[dimensions[i]!]
+    id += (i === 0 ? '' : '\0') + (value ?? '\u0001')
+  }
+  return id
 }

@@ -8,9 +8,21 @@ import type { DetectorInput } from './detector-input.js'
 /** Idle this many times the threshold is an error even when nobody waits on it. */
 const ERROR_MULTIPLE = 10
 
-function blockedBy(pid: number, backends: readonly Backend[]): number[] {
-  return backends.filter((other) => other.blockedBy.includes(pid)).map((other) => other.pid)
+/** Who waits on whom: the waiting pids of each blocking pid, in the snapshot's order. Built once per snapshot, not searched per session. */
+function waitersByBlocker(backends: readonly Backend[]): Map<number, number[]> {
+  const waiters = new Map<number, number[]>()
+  for (const waiter of backends) {
+    for (const blocker of waiter.blockedBy) {
+      const list = waiters.get(blocker)
+      if (!list) waiters.set(blocker, [waiter.pid])
+      // A pid may be listed twice by pg_blocking_pids: a waiter counts once.
+      else if (list[list.length - 1] !== waiter.pid) list.push(waiter.pid)
+    }
+  }
+  return waiters
 }
+
+const NOBODY: readonly number[] = []
 
 function advice(backend: Backend, blocking: readonly number[]): string {
   const parts: string[] = []
@@ -32,11 +44,13 @@ function advice(backend: Backend, blocking: readonly number[]): string {
 export function detectIdleInTransaction(input: DetectorInput): IdleInTransactionFinding[] {
   const { backends, sampledAtMillis } = input.snapshot
   const findings: IdleInTransactionFinding[] = []
+  let waiters: Map<number, number[]> | undefined
   for (const backend of backends) {
     if (!isClientBackend(backend) || !isIdleInTransaction(backend) || isIgnored(backend, input.ignore)) continue
     const ageSeconds = secondsBetween(backend.stateChangeMillis, sampledAtMillis)
     if (ageSeconds === null || ageSeconds < input.thresholds.idleInTransactionSeconds) continue
-    const blocking = blockedBy(backend.pid, backends)
+    waiters ??= waitersByBlocker(backends)
+    const blocking = waiters.get(backend.pid) ?? NOBODY
     const severity: Severity =
       blocking.length > 0 || ageSeconds >= input.thresholds.idleInTransactionSeconds * ERROR_MULTIPLE ? 'error' : 'warning'
     const aborted = backend.state === 'idle in transaction (aborted)'

@@ -35,6 +35,19 @@ describe('detectIdleInTransaction', () => {
     expect(finding?.title).toMatch(/blocking 1 session$/)
   })
 
+  it('lists each waiter once, in the snapshot order, when sessions block one another', () => {
+    const first = idleInTransaction({ idleSeconds: 40 })
+    const second = idleInTransaction({ idleSeconds: 50 })
+    // pg_blocking_pids can name a blocker twice; a waiter may wait on both holders.
+    const both = backend({ state: 'active', waitEventType: 'Lock', blockedBy: [first.pid, first.pid, second.pid] })
+    const one = backend({ state: 'active', waitEventType: 'Lock', blockedBy: [first.pid] })
+    const findings = detectIdleInTransaction(input([one, first, both, second, backend()]))
+    expect(findings.map((f) => [f.pids[0], f.evidence.blocking])).toEqual([
+      [first.pid, [one.pid, both.pid]],
+      [second.pid, [both.pid]],
+    ])
+  })
+
   it('is an error when idle for ten times the threshold', () => {
     const [finding] = detectIdleInTransaction(input([idleInTransaction({ idleSeconds: 301 })]))
     expect(finding?.severity).toBe('error')
