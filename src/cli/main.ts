@@ -42,7 +42,21 @@ function printError(message: string): void {
   process.stderr.write(`pgleak: ${message}\n`)
 }
 
+/**
+ * A reader that stops early (`pgleak audit | head`) closes the pipe: stop there, quietly, as Unix
+ * tools do, rather than with a write error's stack trace. The exit code is whatever the command had
+ * decided by then.
+ */
+function stopWhenOutputIsClosed(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(process.exitCode ?? 0)
+  })
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
+  stopWhenOutputIsClosed(process.stdout)
+  stopWhenOutputIsClosed(process.stderr)
   const program = createProgram()
   try {
     await program.parseAsync([...argv])

@@ -1,7 +1,8 @@
 // The built command as users run it: help, exit codes, one-line errors, no secrets.
+import { spawn } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { freePort } from '../../src/demo/embedded-server.js'
-import { runCli, sleep, type CliResult } from '../support/run-cli.js'
+import { BIN, runCli, sleep, type CliResult } from '../support/run-cli.js'
 import { openBlockingPair, openIdleSessions } from '../support/sessions.js'
 import { useTestDatabase } from '../support/test-database.js'
 
@@ -22,6 +23,17 @@ describe('pgleak without a server', () => {
     expect(result.stdout).toMatch(/audit .*one-off report/)
     expect(result.stdout).toContain('$ pgleak audit --dsn')
     expect(result.stdout).toContain('Exit codes:')
+  })
+
+  it('stops quietly when the reader closes its output early, as `pgleak --help | head -1` does', async () => {
+    // The help is written in one go: a pipe closed before the write makes it fail with EPIPE.
+    const child = spawn(process.execPath, [BIN, 'demo', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(stderr).toBe('')
+    expect(exitCode).toBe(0)
   })
 
   it('prints its version', async () => {
