@@ -46,7 +46,7 @@ export async function openLogInput(path: string, stdin: Readable): Promise<LogIn
     const count = (bytes: number): void => {
       read += bytes
     }
-    const chunks = isGzip(first) ? gunzipped(freshChunks(handle, first.subarray(0, bytesRead), count)) : readAhead(handle, first, bytesRead, count)
+    const chunks = isGzip(first.subarray(0, bytesRead)) ? gunzipped(freshChunks(handle, first.subarray(0, bytesRead), count)) : readAhead(handle, first, bytesRead, count)
     return { chunks, totalBytes: info.size, bytesRead: () => read }
   } catch (error) {
     await handle?.close().catch(() => undefined)

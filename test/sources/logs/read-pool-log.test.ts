@@ -65,6 +65,14 @@ describe('readPoolLog', () => {
     await expect(readPoolLog(dir, { onEvent: () => {} })).rejects.toThrow(new RegExp(`cannot read .*: not a file`))
   })
 
+  it('reads an empty file, and a one-byte file that starts like gzip, as the little they are', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-log-'))
+    await writeFile(join(dir, 'empty.log'), '')
+    await writeFile(join(dir, 'one.log'), Buffer.from([0x1f]))
+    expect(await readPoolLog(join(dir, 'empty.log'), { onEvent: () => {} })).toMatchObject({ lines: 0, events: 0 })
+    expect(await readPoolLog(join(dir, 'one.log'), { onEvent: () => {} })).toMatchObject({ lines: 1, events: 0 })
+  })
+
   describe('a log of many read buffers (a file is read ahead into two alternating buffers)', () => {
     // About 5 MB: five buffers and more, with lines cut at every buffer's end.
     const log = Buffer.from(serverLog(40_000))
