@@ -136,8 +136,9 @@ export function detectPoolImbalance(input: PoolDetectorInput): PoolImbalanceFind
       })
     } else if (pool.gcLeaks > 0) {
       const longest = collected.reduce<CollectedCheckout | undefined>((max, c) => (c.heldSeconds !== null && (max?.heldSeconds ?? -1) < c.heldSeconds ? c : max), undefined)
-      const frame = collected.find((c) => c.stack)?.stack
-      const by = frame ? ` by ${applicationFrame(frame)!.replace(/^at /, '')}` : ''
+      const stack = collected.find((c) => c.stack)?.stack
+      const frame = stack ? applicationFrame(stack) : undefined
+      const by = frame ? ` by ${frame.replace(/^at /, '')}` : ''
       findings.push({
         kind: 'pool-imbalance',
         severity: 'error',
