@@ -102,6 +102,17 @@ export function hasByte(word: number, pattern: number): boolean {
   return ((x - 0x01010101) & ~x & 0x80808080) !== 0
 }
 
+/**
+ * Where to go on looking for the byte `pattern` repeats, from `at` in `bytes[..end)`: past every whole
+ * four-byte word without it, so a scan for a byte that is rare in a line steps four bytes at a time.
+ * The byte itself is then found byte by byte within the word returned (or in the last few bytes).
+ */
+export function skipWordsWithout(bytes: Uint8Array, pattern: number, at: number, end: number): number {
+  const view = viewOf(bytes)
+  while (at + 4 <= end && !hasByte(view.getUint32(at, true), pattern)) at += 4
+  return at
+}
+
 /** Bytes looked for at a known place, compared four at a time: the long message starts every line is checked against. */
 export class Needle {
   readonly bytes: Buffer
@@ -122,9 +133,8 @@ export class Needle {
   indexIn(bytes: Uint8Array, from: number, end: number): number {
     const first = this.bytes[0]!
     const firsts = repeated(first)
-    const view = viewOf(bytes)
     for (let at = from; at + this.bytes.length <= end; at++) {
-      while (at + 4 <= end && !hasByte(view.getUint32(at, true), firsts)) at += 4
+      at = skipWordsWithout(bytes, firsts, at, end)
       if (bytes[at] === first && this.isAt(bytes, at, end)) return at
     }
     return -1

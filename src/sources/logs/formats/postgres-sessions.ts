@@ -6,7 +6,7 @@
 // only the authorized line says (the application name: the common Debian
 // prefix `%m [%p] %q%u@%d ` never prints it).
 import type { PoolEvent, PoolEventType } from '../../../core/pool-event.js'
-import { bytesAt, hasByte, Needle, repeated, textOf, viewOf } from '../line-bytes.js'
+import { bytesAt, Needle, repeated, skipWordsWithout, textOf } from '../line-bytes.js'
 import { byteDigitsAt } from './local-date-time.js'
 import { OpenSessions } from './open-sessions.js'
 
@@ -161,10 +161,9 @@ function authorizedFields(bytes: Buffer, from: number, lineEnd: number, into: Au
   let databaseAt = -1
   let applicationAt = -1
   let suffixAt = -1
-  const view = viewOf(bytes)
   for (let at = userStart; at < end; at++) {
-    // Names run between spaces: passed four bytes at a time.
-    while (at + 4 <= end && !hasByte(view.getUint32(at, true), SPACES)) at += 4
+    // Names run between spaces.
+    at = skipWordsWithout(bytes, SPACES, at, end)
     if (bytes[at] !== 32) continue
     const next = bytes[at + 1]
     if (next === 100 /* d */) {

@@ -3,7 +3,7 @@
 // Messages that go on for several lines continue on tab-indented lines.
 import type { PoolEvent } from '../../../core/pool-event.js'
 import type { LineParser } from '../log-format.js'
-import { asciiOf, bytesAt, hasByte, repeated, textOf, viewOf } from '../line-bytes.js'
+import { asciiOf, bytesAt, repeated, skipWordsWithout, textOf } from '../line-bytes.js'
 import { classifyServerMessageBytes, ServerSessions } from './postgres-sessions.js'
 import { ServerTimeReader } from './postgres-timestamp.js'
 
@@ -54,11 +54,10 @@ export class SeverityFinder {
   messageStart = 0
 
   find(bytes: Buffer, start: number, end: number): boolean {
-    const view = viewOf(bytes)
     let tries = 0
     for (let at = afterLeadingTime(bytes, start); at < end; at++) {
-      // Four bytes at a time while none of them is a colon (most of a prefix), then byte by byte.
-      while (at + 4 <= end && !hasByte(view.getUint32(at, true), COLONS)) at += 4
+      // Most of a prefix holds no colon.
+      at = skipWordsWithout(bytes, COLONS, at, end)
       if (bytes[at] !== 58 /* : */ || at + 3 > end || bytes[at + 1] !== 32 || bytes[at + 2] !== 32) continue
       if (this.#severityBefore(bytes, start, at, end)) return true
       if (++tries === 4) return false
