@@ -16,6 +16,7 @@ describe('the pgleak package', () => {
       'multiple-pools',
       'config',
       'leftover-connections',
+      'pool-sizing',
     ])
     for (const name of ['watch', 'check', 'analyzeRecording', 'analyzePoolLogs', 'isRecordingFile', 'CHECK_THRESHOLDS', 'LeakMonitor', 'runTimelineDetectors']) expect(pgleak).toHaveProperty(name)
   })

@@ -93,7 +93,7 @@ function warningsFor(settings: ServerSettings, summary: ConnectionSummary): Repo
 export function buildAuditReport(snapshot: Snapshot, settings: ServerSettings, target: string, options: ReportOptions): AuditReport {
   const judged = options.redact ? redactSnapshot(snapshot) : snapshot
   const connections = summarizeConnections(judged, settings, options.groupBy, options.ignore)
-  const findings = runSnapshotDetectors({ snapshot: judged, settings, thresholds: options.thresholds, ignore: options.ignore })
+  const findings = runSnapshotDetectors({ snapshot: judged, settings, thresholds: options.thresholds, ignore: options.ignore, groupBy: options.groupBy })
   return {
     server: serverInfo(settings, target),
     sampledAtMillis: snapshot.sampledAtMillis,

@@ -11,8 +11,10 @@ export type TrackedFinding = Finding & {
 
 /** What makes two evaluations' findings the same finding: its kind and who it is about, not its changing figures. */
 export function findingKey(finding: Finding): string {
-  const scope = finding.kind === 'headroom' ? finding.evidence.scope : finding.kind === 'config' ? finding.evidence.setting : ''
-  const pids = finding.kind === 'idle-in-transaction' ? finding.pids.join(',') : ''
+  const scope =
+    finding.kind === 'headroom' || finding.kind === 'idle-in-transaction' ? finding.evidence.scope : finding.kind === 'config' ? finding.evidence.setting : ''
+  // One session's transaction is that session; a group's pile is the group, whichever sessions it holds now.
+  const pids = finding.kind === 'idle-in-transaction' && finding.evidence.scope === 'session' ? finding.pids.join(',') : ''
   const { application, user, database, client, pool } = finding.subject
   // Joined, not JSON.stringify'd: this runs for every finding of every poll. Names never hold NUL
   // (PostgreSQL's text cannot), so NUL separates them and SOH stands for a missing one.

@@ -29,6 +29,7 @@ export const FINDING_KINDS = [
   'multiple-pools',
   'config',
   'leftover-connections',
+  'pool-sizing',
 ] as const
 export type FindingKind = (typeof FINDING_KINDS)[number]
 
@@ -43,21 +44,42 @@ export interface Subject {
 
 export const NO_SUBJECT: Subject = { application: null, user: null, database: null, client: null, pool: null }
 
+/** One group's share of the connections a capacity finding is about. */
+export interface ConnectionHolderEvidence {
+  /** The group as findings name it (`api`, or `api (user app)`). */
+  readonly group: string
+  readonly subject: Subject
+  readonly connections: number
+  readonly idle: number
+  readonly idleInTransaction: number
+  readonly active: number
+  readonly openedLastMinute: number
+}
+
 export interface HeadroomEvidence {
   /**
    * What the limit bounds: the whole server's usable slots, one role's or one database's CONNECTION LIMIT,
    * or the budget a check was given (--max-connections).
    */
   readonly scope: 'server' | 'role' | 'database' | 'budget'
+  /** Client connections, pgleak's own left out. */
   readonly connections: number
+  /** Slots pgleak's own session takes (1 for the server's usable slots, else 0): counted in the percentage and the free slots. */
+  readonly ownConnections: number
   readonly limit: number
   readonly usagePercent: number
   readonly freeSlots: number
+  /** No slot left: ordinary roles are being refused now. */
+  readonly isFull: boolean
   /** Rows the polling role could not see, counted as connections (the figure may be low without pg_monitor). */
   readonly hiddenConnections: number
+  /** Who holds the connections, most first (at most ten groups). */
+  readonly holders: readonly ConnectionHolderEvidence[]
 }
 
-export interface IdleInTransactionEvidence {
+/** One session idle in its transaction past the threshold. */
+export interface SessionIdleInTransactionEvidence {
+  readonly scope: 'session'
   /** Seconds since the session went idle inside its transaction (from state_change). */
   readonly ageSeconds: number
   /** Seconds since the transaction began (from xact_start). */
@@ -70,6 +92,26 @@ export interface IdleInTransactionEvidence {
   readonly xminAge: number | null
   readonly connectionAgeSeconds: number | null
 }
+
+/**
+ * Sessions of one group piling up idle in transaction: checkouts never returned (a scoped_session
+ * never removed, a client not released on an error path), named long before any one of them passes
+ * the per-session threshold.
+ */
+export interface GroupIdleInTransactionEvidence {
+  readonly scope: 'group'
+  readonly sessions: number
+  /** The oldest one's idle time. */
+  readonly ageSeconds: number
+  /** The idle time all the counted sessions have reached: what the verdict rests on. */
+  readonly minAgeSeconds: number
+  /** How many of them went idle in transaction within the last 10 seconds. */
+  readonly newInLast10Seconds: number
+  readonly blocking: readonly number[]
+  readonly lastQuery: string | null
+}
+
+export type IdleInTransactionEvidence = SessionIdleInTransactionEvidence | GroupIdleInTransactionEvidence
 
 export interface ConfigEvidence {
   readonly setting: string
@@ -106,13 +148,35 @@ export interface ChurnEvidence {
 }
 
 export interface AbandonedConnectionsEvidence {
-  /** Idle connections not used since pgleak first saw them, for longer than the threshold. */
+  /** Idle connections the group opened more connections after, while they sat unused. */
   readonly abandonedConnections: number
+  /** Of them, those used only right after they connected and never since. */
+  readonly usedOnceConnections: number
   readonly oldestIdleSeconds: number
-  /** Connections the same group opened in the window, while those sat unused. */
+  /** The idle time all the counted connections have reached: what the verdict rests on. */
+  readonly minIdleSeconds: number
+  /** Connections the same group opened after the oldest of them went idle. */
   readonly openedInWindow: number
   readonly windowSeconds: number
+  /** Seconds between the first and the last of them being opened. */
+  readonly openedOverSeconds: number
+  /** The group's connections, all states. */
+  readonly groupConnections: number
   readonly lastQuery: string | null
+}
+
+export interface PoolSizingEvidence {
+  /** Times the group's bursts took the server to its limit and came back down, in the window. */
+  readonly bursts: number
+  /** The group's most connections at a burst, and its floor between bursts. */
+  readonly peakConnections: number
+  readonly floorConnections: number
+  /** The server's client connections at the fullest moment, pgleak's own included. */
+  readonly serverPeakConnections: number
+  readonly usableSlots: number
+  /** The group's connections now by client address: its processes apart, when they run on different hosts. */
+  readonly clientAddresses: readonly { readonly address: string; readonly connections: number }[]
+  readonly windowSeconds: number
 }
 
 export interface LeftoverSession {
@@ -224,6 +288,7 @@ export type LeftoverConnectionsFinding = FindingOf<'leftover-connections', Lefto
 export type PoolImbalanceFinding = FindingOf<'pool-imbalance', PoolImbalanceEvidence>
 export type PoolExhaustionFinding = FindingOf<'pool-exhaustion', PoolExhaustionEvidence>
 export type MultiplePoolsFinding = FindingOf<'multiple-pools', MultiplePoolsEvidence>
+export type PoolSizingFinding = FindingOf<'pool-sizing', PoolSizingEvidence>
 
 export type Finding =
   | HeadroomFinding
@@ -236,6 +301,7 @@ export type Finding =
   | PoolImbalanceFinding
   | PoolExhaustionFinding
   | MultiplePoolsFinding
+  | PoolSizingFinding
 
 /** Worst first; then in the contract's order of kinds; then by title, so output is stable. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {

@@ -32,7 +32,7 @@ export interface MonitorUpdate extends TrackerUpdate {
  * How often the detectors over time run, in sample time. They judge minutes of history, so every poll
  * would only repeat them; the ones on the latest snapshot still run on every poll.
  */
-export const TIMELINE_EVALUATION_MILLIS = 5000
+export const TIMELINE_EVALUATION_MILLIS = 2000
 
 export class LeakMonitor {
   readonly timeline: Timeline
@@ -79,7 +79,7 @@ export class LeakMonitor {
       this.#timelineFindings = TIMELINE_DETECTORS.flatMap((detect) => detect(input))
       this.#timelineEvaluatedAtMillis = snapshot.sampledAtMillis
     }
-    let current = [...runSnapshotDetectors({ snapshot, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore }), ...this.#timelineFindings]
+    let current = [...runSnapshotDetectors({ ...input, snapshot, groupBy: this.#options.groupBy }), ...this.#timelineFindings]
     if (this.poolLedger) {
       const fromPools = runPoolDetectors({ ledger: this.poolLedger, thresholds: this.#options.thresholds, nowMillis: poolNowMillis ?? snapshot.sampledAtMillis, snapshot })
       current = joinPoolFindings(current, fromPools)

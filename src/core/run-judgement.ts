@@ -81,8 +81,11 @@ export function judgeRun(input: TimelineDetectorInput, run: RunObservation, limi
         connections: run.peakConnections,
         limit: limits.maxConnections,
         usagePercent: Math.round((run.peakConnections / limits.maxConnections) * 1000) / 10,
+        ownConnections: 0,
         freeSlots: 0,
+        isFull: true,
         hiddenConnections: 0,
+        holders: [],
       },
       advice: `At ${new Date(run.peakAtMillis).toISOString().slice(11, 19)} UTC the run held ${run.peakConnections} connections; its budget (--max-connections) is ${limits.maxConnections}. Shrink the pools the tests create, share one across tests, or raise the budget if the suite really needs more.`,
     })

@@ -2,6 +2,7 @@
 import { formatDuration } from '../core/duration.js'
 import { applicationFrame } from '../core/detectors/pool/pool-imbalance.js'
 import type { Finding } from '../core/finding.js'
+import { describeHolders } from '../core/holders.js'
 
 function truncate(text: string, max: number): string {
   const oneLine = text.replace(/\s+/g, ' ').trim()
@@ -13,10 +14,18 @@ export function formatEvidence(finding: Finding, maxQueryLength = 100): string {
     case 'headroom': {
       const e = finding.evidence
       const hidden = e.hiddenConnections > 0 ? ` (${e.hiddenConnections} not visible to pgleak's role)` : ''
-      return `${e.connections} of ${e.limit} in use, ${e.freeSlots} free${hidden}`
+      const own = e.ownConnections > 0 ? ` (+${e.ownConnections} pgleak)` : ''
+      const holders = e.holders.length > 0 ? ` · held by ${describeHolders(e.holders)}` : ''
+      return `${e.connections}${own} of ${e.limit} in use, ${e.isFull ? 'full' : `${e.freeSlots} free`}${hidden}${holders}`
     }
     case 'idle-in-transaction': {
       const e = finding.evidence
+      if (e.scope === 'group') {
+        const parts = [`${e.sessions} sessions idle in transaction ${formatDuration(e.minAgeSeconds)} to ${formatDuration(e.ageSeconds)}`, `${e.newInLast10Seconds} in the last 10s`]
+        if (e.blocking.length > 0) parts.push(`blocking pid ${e.blocking.join(', ')}`)
+        if (e.lastQuery) parts.push(`last query: ${truncate(e.lastQuery, maxQueryLength)}`)
+        return parts.join(' · ')
+      }
       const parts = [`idle ${formatDuration(e.ageSeconds)}`]
       if (e.transactionAgeSeconds !== null) parts.push(`transaction open ${formatDuration(e.transactionAgeSeconds)}`)
       if (e.blocking.length > 0) parts.push(`blocking pid ${e.blocking.join(', ')}`)
@@ -74,9 +83,19 @@ export function formatEvidence(finding: Finding, maxQueryLength = 100): string {
       const e = finding.evidence
       return `${e.connectionsCreated} connections created, ${e.connectionsClosed} closed, ${e.stillOpen} still open · ${e.createdWhileIdle} opened while idle ones waited · ${e.checkouts} checkouts, ${e.checkins} checkins${e.pools > 1 ? ` · ${e.pools} pools` : ''}`
     }
+    case 'pool-sizing': {
+      const e = finding.evidence
+      const addresses = e.clientAddresses.length > 1 ? ` · from ${e.clientAddresses.map((a) => `${a.address} ${a.connections}`).join(', ')}` : ''
+      return `${e.bursts} bursts to the limit in ${formatDuration(e.windowSeconds)} · peak ${e.peakConnections}, floor ${e.floorConnections} · server ${e.serverPeakConnections} of ${e.usableSlots} usable${addresses}`
+    }
     case 'abandoned-connections': {
       const e = finding.evidence
-      const parts = [`${e.abandonedConnections} idle and unused`, `oldest idle ${formatDuration(e.oldestIdleSeconds)}`, `${e.openedInWindow} opened in ${formatDuration(e.windowSeconds)}`]
+      const parts = [
+        `${e.abandonedConnections} idle and unused (${e.usedOnceConnections} used once)`,
+        `idle ${formatDuration(e.minIdleSeconds)} to ${formatDuration(e.oldestIdleSeconds)}`,
+        `${e.openedInWindow} opened since`,
+        `${e.groupConnections} held`,
+      ]
       if (e.lastQuery) parts.push(`last query: ${truncate(e.lastQuery, maxQueryLength)}`)
       return parts.join(' · ')
     }

@@ -78,7 +78,7 @@ describe('PoolLedger and the pool detectors', () => {
     const live = snapshot([session, backend()])
     const ledger = ledgerOf([event('connect', 'a', -200, { backendPid: 77 }), event('checkout', 'a', -130, { stack: ['at chargeOrder (src/orders.js:41:22)'] })])
     const fromPools = detectPoolImbalance({ ledger, thresholds: DEFAULT_THRESHOLDS, nowMillis: NOW, snapshot: live })
-    const fromServer = detectIdleInTransaction({ snapshot: live, settings: settings(), thresholds: DEFAULT_THRESHOLDS, ignore: [] })
+    const fromServer = detectIdleInTransaction({ snapshot: live, settings: settings(), thresholds: DEFAULT_THRESHOLDS, ignore: [], groupBy: ['app'] })
     expect(fromServer).toHaveLength(1)
     const joined = joinPoolFindings(fromServer, fromPools)
     expect(joined.map((f) => f.kind)).toEqual(['pool-imbalance'])

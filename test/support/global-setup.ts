@@ -7,14 +7,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { createTemplate, EMBEDDED_MAJORS, type EmbeddedMajor } from '../../src/demo/embedded-server.js'
+import { preparePython, type PythonEnv } from './python-env.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgTemplates: Partial<Record<EmbeddedMajor, string>>
+    pythonEnv: PythonEnv
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  project.provide('pythonEnv', await preparePython())
   if (process.env.PGLEAK_TEST_DATABASE_URL) {
     project.provide('pgTemplates', {})
     return async () => {}

@@ -47,6 +47,8 @@ export function simulate(options: {
   thresholds?: Partial<Thresholds>
   settings?: Partial<ServerSettings>
   groupBy?: readonly GroupDimension[]
+  /** Give each snapshot the server's count of sessions ever opened (pg_stat_database.sessions, PostgreSQL 14+). */
+  countsSessions?: boolean
 }): SimulationResult {
   const interval = options.intervalSeconds ?? 1
   const timeline = new Timeline({ groupBy: options.groupBy ?? ['app'] })
@@ -56,7 +58,8 @@ export function simulate(options: {
   const firstReportedAt: Partial<Record<Finding['kind'], number>> = {}
   for (let second = 0; second <= options.seconds; second += interval) {
     const alive = options.sessions.filter((s) => s.openAt <= second && (s.closeAt === undefined || s.closeAt > second))
-    timeline.ingest({ sampledAtMillis: NOW + second * 1000, backends: alive.map((s) => backendAt(s, second)) })
+    const sessionsEstablished = options.countsSessions ? options.sessions.filter((s) => s.openAt <= second).length : null
+    timeline.ingest({ sampledAtMillis: NOW + second * 1000, backends: alive.map((s) => backendAt(s, second)), sessionsEstablished })
     const findings = runTimelineDetectors({ timeline, settings: serverSettings, thresholds, ignore: [] })
     tracker.update(findings, NOW + second * 1000)
     for (const finding of findings) firstReportedAt[finding.kind] ??= second

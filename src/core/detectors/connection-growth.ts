@@ -5,6 +5,7 @@ import { groupLabel, groupSubject } from '../group-subject.js'
 import { linearFit, rangeOf, trailingMinimum } from '../series-math.js'
 import { usableSlots } from '../snapshot.js'
 import type { GroupTimeline } from '../timeline/timeline.js'
+import { PGLEAK_OWN_CONNECTIONS } from './headroom.js'
 import type { TimelineDetectorInput } from './timeline-input.js'
 
 const MIN_FLOOR_WINDOW_MILLIS = 30_000
@@ -21,8 +22,10 @@ const URGENT_ETA_SECONDS = 3600
  * been watched, 30 s to 10 min), so a pool that bursts into overflow and
  * comes back down leaves it flat. It must rise by a few connections, hardly
  * ever fall, fit a steady rise, and still be rising now: a pool that warmed
- * up and levelled off is not a leak. No verdict before one and a half floor
- * windows (45 s) of data.
+ * up and levelled off is not a leak, but one pinned at its limit (the usable
+ * slots, a role's or database's CONNECTION LIMIT) still is. No verdict before
+ * one and a half floor windows (45 s) of data: abandoned-connections names
+ * fast leaks sooner, from the connections themselves.
  */
 export function detectConnectionGrowth(input: TimelineDetectorInput): ConnectionGrowthFinding[] {
   const { timeline } = input
@@ -81,10 +84,14 @@ function judgeGroup(
   if (fallen > 0.25 * risenBy) return undefined
 
   // Still rising: lately the group never dips back to where it stood most of a window ago, and its
-  // count went up in the last stretch. A pool that warmed up and levelled off fails the second test.
+  // count went up in the last stretch. A pool that warmed up and levelled off fails the second test;
+  // a leak that hit the limit has not levelled off, it has nowhere left to go.
+  const limit = nearestLimit(group, input)
   const recent = rangeOf(points, now - floorWindow / 4, now)
   const earlier = rangeOf(points, now - floorWindow, now - (floorWindow * 3) / 4)
-  if (!recent || !earlier || recent.min < earlier.max + 1) return undefined
+  if (!recent || !earlier) return undefined
+  const isPinned = limit !== null && limit.connections >= limit.limit && recent.min >= earlier.max
+  if (recent.min < earlier.max + 1 && !isPinned) return undefined
 
   const fit = linearFit(
     floor.map((p) => p.atMillis),
@@ -96,7 +103,6 @@ function judgeGroup(
   for (let i = 0; i < floor.length; i++) if (floor[i]!.min === first) startIndex = i
   const sinceMillis = Math.max(analysisFrom, floor[startIndex]!.atMillis - floorWindow)
   const slopePerSecond = fit.slope * 1000
-  const limit = nearestLimit(group, input)
   const etaSeconds = limit ? Math.max(0, Math.round((limit.limit - limit.connections) / slopePerSecond)) : null
   return {
     slopePerMinute: Math.round(slopePerSecond * 60 * 10) / 10,
@@ -115,7 +121,8 @@ function judgeGroup(
 function nearestLimit(group: GroupTimeline, input: TimelineDetectorInput): ConnectionGrowthEvidence['limit'] {
   const backends = input.timeline.latest?.backends.filter(isClientBackend) ?? []
   const candidates: NonNullable<ConnectionGrowthEvidence['limit']>[] = [
-    { scope: 'server', name: null, connections: backends.length, limit: usableSlots(input.settings) },
+    // pgleak's own session takes a usable slot too.
+    { scope: 'server', name: null, connections: backends.length + PGLEAK_OWN_CONNECTIONS, limit: usableSlots(input.settings) },
   ]
   const user = group.key.user
   const roleLimit = user ? input.settings.roleConnectionLimits[user] : undefined

@@ -1,3 +1,4 @@
+import type { GroupDimension } from '../grouping.js'
 import type { IgnoreRule } from '../ignore-rule.js'
 import type { ServerSettings, Snapshot } from '../snapshot.js'
 import type { Thresholds } from '../thresholds.js'
@@ -9,4 +10,6 @@ export interface DetectorInput {
   readonly thresholds: Thresholds
   /** Sessions long on purpose: left out of per-session findings, still counted against the slots. */
   readonly ignore: readonly IgnoreRule[]
+  /** How findings name who holds connections (`--group-by`). */
+  readonly groupBy: readonly GroupDimension[]
 }

@@ -1,66 +1,111 @@
 import { backendRole, isClientBackend, type Backend } from '../backend.js'
-import { NO_SUBJECT, type HeadroomFinding, type Severity } from '../finding.js'
+import { terminateSql } from '../cleanup-sql.js'
+import { countedClients } from '../connection-summary.js'
+import { NO_SUBJECT, type HeadroomEvidence, type HeadroomFinding, type Severity } from '../finding.js'
+import { connectionHolders, describeHolders, dominantHolder, type ConnectionHolder } from '../holders.js'
 import { usableSlots } from '../snapshot.js'
 import type { DetectorInput } from './detector-input.js'
 
+/**
+ * pgleak's own session: left out of every snapshot, but it takes one of the usable slots (or a
+ * reserved one once they are gone), so the server is full one connection sooner than the others show.
+ */
+export const PGLEAK_OWN_CONNECTIONS = 1
+
 interface Usage {
   readonly connections: number
+  /** Slots taken by pgleak itself (server scope only). */
+  readonly own: number
   readonly hidden: number
   readonly limit: number
+  readonly holders: readonly ConnectionHolder[]
 }
 
 function severityFor(usage: Usage, input: DetectorInput): Severity | undefined {
+  const taken = usage.connections + usage.own
   if (usage.limit <= 0) return usage.connections > 0 ? 'error' : undefined
-  const percent = (usage.connections / usage.limit) * 100
+  const percent = (taken / usage.limit) * 100
   if (percent >= input.thresholds.headroomErrorPercent) return 'error'
   if (percent >= input.thresholds.headroomWarningPercent) return 'warning'
   return undefined
 }
 
-function usageOf(clients: readonly Backend[], limit: number): Usage {
-  return { connections: clients.length, hidden: clients.filter((b) => backendRole(b) === 'hidden-client').length, limit }
+function usageOf(clients: readonly Backend[], limit: number, own: number, input: DetectorInput): Usage {
+  const counted = countedClients(clients, input.ignore)
+  return {
+    connections: clients.length,
+    own,
+    hidden: clients.filter((b) => backendRole(b) === 'hidden-client').length,
+    limit,
+    holders: connectionHolders(counted, input.groupBy, input.snapshot.sampledAtMillis),
+  }
 }
 
-function evidence(scope: HeadroomFinding['evidence']['scope'], usage: Usage): HeadroomFinding['evidence'] {
+function evidence(scope: HeadroomEvidence['scope'], usage: Usage): HeadroomEvidence {
+  const taken = usage.connections + usage.own
   return {
     scope,
     connections: usage.connections,
+    ownConnections: usage.own,
     limit: usage.limit,
-    usagePercent: usage.limit > 0 ? Math.round((usage.connections / usage.limit) * 1000) / 10 : 100,
-    freeSlots: Math.max(0, usage.limit - usage.connections),
+    usagePercent: usage.limit > 0 ? Math.round((taken / usage.limit) * 1000) / 10 : 100,
+    freeSlots: Math.max(0, usage.limit - taken),
+    isFull: taken >= usage.limit,
     hiddenConnections: usage.hidden,
+    holders: usage.holders,
+  }
+}
+
+/** Who the finding is about, and what the advice says of the holders and how to free their slots now. */
+function holdersAdvice(usage: Usage): { subject: HeadroomFinding['subject']; text: string } {
+  const top = dominantHolder(usage.holders, usage.connections)
+  if (usage.holders.length === 0) return { subject: NO_SUBJECT, text: '' }
+  const held = `Held by ${describeHolders(usage.holders)}.`
+  if (!top) return { subject: NO_SUBJECT, text: `${held} No one group holds most of them: the sum of the pools is too big for the server.` }
+  const states = [...(top.idle > 0 ? ['idle'] : []), ...(top.idleInTransaction > 0 ? ['idle in transaction'] : [])]
+  const cleanup = states.length > 0 ? ` To free ${top.group}'s slots now, as a superuser: ${terminateSql(top.subject, states)}` : ''
+  return {
+    subject: top.subject,
+    text: `${held} ${top.group} holds ${top.connections} of them${top.idle > 0 ? `, ${top.idle} idle` : ''}: look at its findings for a leak, or shrink its pools.${cleanup}`,
   }
 }
 
 /**
  * Client connections near the usable slots, or near a role's or database's
- * CONNECTION LIMIT. pgleak's own session is already left out; walsenders and
- * background workers have slots of their own and are not counted.
+ * CONNECTION LIMIT, with who holds them. pgleak's own session takes a usable
+ * slot too; walsenders and background workers have slots of their own and
+ * are not counted.
  */
 export function detectHeadroom(input: DetectorInput): HeadroomFinding[] {
   const clients = input.snapshot.backends.filter(isClientBackend)
   const findings: HeadroomFinding[] = []
 
-  const server = usageOf(clients, usableSlots(input.settings))
+  const server = usageOf(clients, usableSlots(input.settings), PGLEAK_OWN_CONNECTIONS, input)
   const serverSeverity = severityFor(server, input)
   if (serverSeverity) {
     const e = evidence('server', server)
+    const holders = holdersAdvice(server)
+    const top = holders.subject.application !== null || holders.subject.user !== null ? ` (${server.holders[0]!.group} holds ${server.holders[0]!.connections})` : ''
     findings.push({
       kind: 'headroom',
       severity: serverSeverity,
-      title: `${e.connections} of ${e.limit} usable connection slots in use (${e.usagePercent}%)`,
-      subject: NO_SUBJECT,
+      title: e.isFull
+        ? `the server is full: ${e.connections} connections and pgleak's own take all ${e.limit} usable slots${top}`
+        : `${e.connections + e.ownConnections} of ${e.limit} usable connection slots in use (${e.usagePercent}%)${top}`,
+      subject: holders.subject,
       pids: [],
       evidence: e,
       advice:
-        `Only ${e.freeSlots} slots are left before ordinary roles get "FATAL: sorry, too many clients already". ` +
-        'Find the application holding the most connections in the table; keep processes x (pool size + overflow) under the usable slots, ' +
-        'close pools and engines you no longer use, or put PgBouncer in front. Raising max_connections needs a restart and costs memory per slot.',
+        (e.isFull
+          ? 'Ordinary roles are being refused now ("FATAL: sorry, too many clients already" or "remaining connection slots are reserved"). '
+          : `Only ${e.freeSlots} slots are left before ordinary roles get "FATAL: sorry, too many clients already". `) +
+        `${holders.text} ` +
+        'Keep processes x (pool size + overflow) under the usable slots, close pools and engines you no longer use, or put PgBouncer in front. Raising max_connections needs a restart and costs memory per slot.',
     })
   }
 
   for (const [role, limit] of Object.entries(input.settings.roleConnectionLimits)) {
-    const usage = usageOf(clients.filter((b) => b.user === role), limit)
+    const usage = usageOf(clients.filter((b) => b.user === role), limit, 0, input)
     const severity = usage.connections > 0 ? severityFor(usage, input) : undefined
     if (!severity) continue
     const e = evidence('role', usage)
@@ -71,12 +116,12 @@ export function detectHeadroom(input: DetectorInput): HeadroomFinding[] {
       subject: { ...NO_SUBJECT, user: role },
       pids: [],
       evidence: e,
-      advice: `Role ${role} has CONNECTION LIMIT ${limit}; past it, new sessions fail with "too many connections for role". Reduce its pool sizes, or raise the limit: ALTER ROLE ${role} CONNECTION LIMIT ${Math.max(limit * 2, limit + 10)};`,
+      advice: `Role ${role} has CONNECTION LIMIT ${limit}; past it, new sessions fail with "too many connections for role". ${holdersAdvice(usage).text} Reduce its pool sizes, or raise the limit: ALTER ROLE ${role} CONNECTION LIMIT ${Math.max(limit * 2, limit + 10)};`,
     })
   }
 
   for (const [database, limit] of Object.entries(input.settings.databaseConnectionLimits)) {
-    const usage = usageOf(clients.filter((b) => b.database === database), limit)
+    const usage = usageOf(clients.filter((b) => b.database === database), limit, 0, input)
     const severity = usage.connections > 0 ? severityFor(usage, input) : undefined
     if (!severity) continue
     const e = evidence('database', usage)
@@ -87,7 +132,7 @@ export function detectHeadroom(input: DetectorInput): HeadroomFinding[] {
       subject: { ...NO_SUBJECT, database },
       pids: [],
       evidence: e,
-      advice: `Database ${database} has CONNECTION LIMIT ${limit}; past it, new sessions fail with "too many connections for database". Reduce the pools that use it, or raise the limit: ALTER DATABASE ${database} CONNECTION LIMIT ${Math.max(limit * 2, limit + 10)};`,
+      advice: `Database ${database} has CONNECTION LIMIT ${limit}; past it, new sessions fail with "too many connections for database". ${holdersAdvice(usage).text} Reduce the pools that use it, or raise the limit: ALTER DATABASE ${database} CONNECTION LIMIT ${Math.max(limit * 2, limit + 10)};`,
     })
   }
   return findings

@@ -6,7 +6,7 @@ import type { Backend } from '../../../src/core/backend.js'
 import { backend, idleInTransaction, settings, snapshot } from '../../support/builders.js'
 
 function run(backends: Backend[], overrides: Partial<ServerSettings> = {}) {
-  return detectConfig({ snapshot: snapshot(backends), settings: settings(overrides), thresholds: DEFAULT_THRESHOLDS, ignore: [] })
+  return detectConfig({ snapshot: snapshot(backends), settings: settings(overrides), thresholds: DEFAULT_THRESHOLDS, ignore: [], groupBy: ['app'] })
 }
 
 describe('detectConfig', () => {
@@ -26,7 +26,7 @@ describe('detectConfig', () => {
 
   it('suggests more room when healthy transactions idle longer', () => {
     const thresholds = { ...DEFAULT_THRESHOLDS, idleInTransactionSeconds: 300 }
-    const [finding] = detectConfig({ snapshot: snapshot([idleInTransaction({ idleSeconds: 100 })]), settings: settings(), thresholds, ignore: [] })
+    const [finding] = detectConfig({ snapshot: snapshot([idleInTransaction({ idleSeconds: 100 })]), settings: settings(), thresholds, ignore: [], groupBy: ['app'] })
     expect(finding?.evidence.suggested).toBe('5min')
   })
 

@@ -7,7 +7,7 @@ import { backend, hiddenBackend, idleInTransaction, settings, snapshot } from '.
 import type { Backend } from '../../../src/core/backend.js'
 
 function input(backends: Backend[], ignore: IgnoreRule[] = []): DetectorInput {
-  return { snapshot: snapshot(backends), settings: settings(), thresholds: DEFAULT_THRESHOLDS, ignore }
+  return { snapshot: snapshot(backends), settings: settings(), thresholds: DEFAULT_THRESHOLDS, ignore, groupBy: ['app'] }
 }
 
 describe('detectIdleInTransaction', () => {
@@ -56,7 +56,7 @@ describe('detectIdleInTransaction', () => {
   it('says when the transaction has failed and was never rolled back', () => {
     const [finding] = detectIdleInTransaction(input([idleInTransaction({ idleSeconds: 60, state: 'idle in transaction (aborted)' })]))
     expect(finding?.title).toContain('left a failed transaction open')
-    expect(finding?.evidence.state).toBe('idle in transaction (aborted)')
+    expect(finding?.evidence).toMatchObject({ scope: 'session', state: 'idle in transaction (aborted)' })
     expect(finding?.advice).toMatch(/roll back in the error path/)
   })
 
@@ -75,5 +75,39 @@ describe('detectIdleInTransaction', () => {
       ),
     )
     expect(findings).toEqual([])
+  })
+})
+
+describe('idle-in-transaction piling up in one group', () => {
+  it('names a group whose sessions pile up idle in transaction long before any passes the threshold', () => {
+    // Five checkouts never returned, the oldest 8 s ago: none is near the 30 s threshold.
+    const pile = [8, 7, 7, 6, 6].map((idleSeconds) => idleInTransaction({ application: 'orders-api', idleSeconds }))
+    const findings = detectIdleInTransaction(input([...pile, idleInTransaction({ application: 'web', idleSeconds: 1 }), backend()]))
+    expect(findings).toHaveLength(1)
+    expect(findings[0]).toMatchObject({
+      severity: 'warning',
+      subject: { application: 'orders-api' },
+      evidence: { scope: 'group', sessions: 5, ageSeconds: 8, minAgeSeconds: 6, newInLast10Seconds: 5 },
+    })
+    expect(findings[0]?.pids).toEqual(pile.map((b) => b.pid))
+    expect(findings[0]?.advice).toContain('Session.remove()')
+    expect(findings[0]?.advice).toContain("application_name = 'orders-api' AND state IN ('idle in transaction', 'idle in transaction (aborted)')")
+  })
+
+  it('needs more age from fewer sessions, and ignores transactions that end in moments', () => {
+    expect(detectIdleInTransaction(input([2, 2, 2, 2, 2, 2].map((idleSeconds) => idleInTransaction({ idleSeconds }))))).toEqual([])
+    expect(detectIdleInTransaction(input([9, 9, 9].map((idleSeconds) => idleInTransaction({ idleSeconds }))))).toEqual([])
+    expect(detectIdleInTransaction(input([11, 10, 10].map((idleSeconds) => idleInTransaction({ idleSeconds }))))).toHaveLength(1)
+  })
+
+  it('reports a piled session on its own too when others wait on its locks', () => {
+    const blocker = idleInTransaction({ application: 'orders-api', idleSeconds: 40 })
+    const waiter = backend({ state: 'active', waitEventType: 'Lock', blockedBy: [blocker.pid] })
+    const pile = [blocker, ...[20, 20, 20].map((idleSeconds) => idleInTransaction({ application: 'orders-api', idleSeconds }))]
+    const findings = detectIdleInTransaction(input([...pile, waiter]))
+    expect(findings.map((f) => [f.evidence.scope, f.pids.length, f.severity])).toEqual([
+      ['group', 4, 'error'],
+      ['session', 1, 'error'],
+    ])
   })
 })
