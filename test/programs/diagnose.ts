@@ -2,10 +2,12 @@
 // after the program started each finding came: the figures behind the
 // README's "how fast" table and `npm run bench`'s time-to-diagnosis rows.
 import { appendFile } from 'node:fs/promises'
+import { beforeAll } from 'vitest'
 import { audit, watch } from '../../src/index.js'
 import type { AuditReport } from '../../src/core/audit-report.js'
 import type { Finding } from '../../src/core/finding.js'
 import type { TrackedFinding } from '../../src/core/finding-tracker.js'
+import type { TestDatabase } from '../support/test-database.js'
 import { startProgram, type ProgramSpec } from './run-program.js'
 
 export interface Diagnosis {
@@ -82,4 +84,12 @@ export async function recordDiagnosis(row: {
 }): Promise<void> {
   const out = process.env.PGLEAK_DIAGNOSIS_OUT
   if (out) await appendFile(out, `${JSON.stringify(row)}\n`)
+}
+
+/** The programs connect as an ordinary role, as applications do: the reserved slots stay for pgleak and admins. */
+export function useAppRole(db: () => TestDatabase): () => string {
+  beforeAll(async () => {
+    await db().admin(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app') THEN CREATE ROLE app LOGIN PASSWORD 'app-secret'; END IF; END $$`)
+  })
+  return () => db().url({ user: 'app', password: 'app-secret' })
 }

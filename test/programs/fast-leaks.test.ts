@@ -2,10 +2,10 @@
 // usable): each is named by application with a leak kind within seconds,
 // and still named once it has filled the server. Every program runs twice,
 // with different leak rates and poll intervals.
-import { beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { isAtLeast } from '../../src/core/finding.js'
-import { useTestDatabase, type TestDatabase } from '../support/test-database.js'
-import { auditAfter, findingLabel, recordDiagnosis, watchPrograms } from './diagnose.js'
+import { useTestDatabase } from '../support/test-database.js'
+import { auditAfter, findingLabel, recordDiagnosis, useAppRole, watchPrograms } from './diagnose.js'
 import type { ProgramSpec } from './run-program.js'
 
 const pythonEnv = inject('pythonEnv')
@@ -30,13 +30,6 @@ const FAST_LEAKS: readonly LeakCase[] = [
 
 const WATCH_SECONDS = 34
 
-/** The programs connect as an ordinary role, as applications do: the reserved slots stay for pgleak and admins. */
-export function useAppRole(db: () => TestDatabase): () => string {
-  beforeAll(async () => {
-    await db().admin(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app') THEN CREATE ROLE app LOGIN PASSWORD 'app-secret'; END IF; END $$`)
-  })
-  return () => db().url({ user: 'app', password: 'app-secret' })
-}
 
 describe('fast leaks on a small server', () => {
   const db = useTestDatabase({ settings: { max_connections: 30 } })

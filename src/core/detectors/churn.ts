@@ -13,6 +13,8 @@ const WINDOW_MILLIS = 5 * 60_000
  */
 const MIN_WINDOW_MILLIS = 5000
 const MIN_CLOSED = 15
+/** Closes found together by one poll, on average, that mark a burst's end rather than requests. */
+const OVERFLOW_BATCH = 4
 /** Sessions gone before they gave a name are called an address's own only after this long without an owner. */
 const UNOWNED_MIN_WINDOW_MILLIS = 30_000
 /** A long-lived connection that ran statements after its first seconds: the group already has a pool. */
@@ -27,7 +29,16 @@ interface Candidate {
 }
 
 function addTotals(a: ChurnTotals, b: ChurnTotals): ChurnTotals {
-  return { opened: a.opened + b.opened, closed: a.closed + b.closed, lifetimesSeconds: [...a.lifetimesSeconds, ...b.lifetimesSeconds] }
+  return { opened: a.opened + b.opened, closed: a.closed + b.closed, closeBatches: a.closeBatches + b.closeBatches, lifetimesSeconds: [...a.lifetimesSeconds, ...b.lifetimesSeconds] }
+}
+
+/**
+ * A pool bursting into overflow and back: its extra connections are closed together as a burst
+ * ends, so closes come in batches, with polls between that see none. Connections per request
+ * close a few at a time, poll after poll.
+ */
+function isOverflowBursts(totals: ChurnTotals, polls: number): boolean {
+  return totals.closeBatches > 0 && totals.closed / totals.closeBatches >= OVERFLOW_BATCH && totals.closeBatches <= polls / 2
 }
 
 /**
@@ -97,6 +108,7 @@ export function detectChurn(input: TimelineDetectorInput): ChurnFinding[] {
     const closedPerMinute = Math.max(observedClosedPerMinute, exactOpenedPerMinute ?? 0)
     if (closedPerMinute < thresholds.churnPerMinute) continue
     if (Math.max(totals.closed, share ?? 0) < MIN_CLOSED) continue
+    if (isOverflowBursts(totals, windowMillis / timeline.meanIntervalMillis)) continue
     const medianLifeSeconds = median(totals.lifetimesSeconds)
     if (!(medianLifeSeconds <= shortLifeSeconds)) continue
     const openedPerMinute = Math.round(Math.max(totals.opened / minutes, exactOpenedPerMinute ?? 0))

@@ -58,7 +58,7 @@ export function detectPoolSizing(input: TimelineDetectorInput): PoolSizingFindin
   const usable = usableSlots(settings)
   if (usable <= 0) return []
   const high = Math.ceil((usable * thresholds.headroomErrorPercent) / 100)
-  const low = high - Math.max(3, Math.ceil(usable * 0.2))
+  const low = high - Math.max(3, Math.ceil(usable * 0.1))
   const { bursts } = burstsOf(timeline.serverSeries.points(from), high, low)
   if (bursts.length < MIN_BURSTS) return []
 

@@ -10,23 +10,27 @@ interface ChurnBucket {
   readonly startMillis: number
   opened: number
   closed: number
+  /** Polls that found at least one session closed: closes found together come from one burst's end. */
+  closeBatches: number
   readonly lifetimesSeconds: number[]
 }
 
 export interface ChurnTotals {
   readonly opened: number
   readonly closed: number
+  readonly closeBatches: number
   readonly lifetimesSeconds: readonly number[]
 }
 
 export class SessionChurn {
   readonly #buckets: ChurnBucket[] = []
+  #lastClosedAtMillis = Number.NaN
 
   #bucketAt(atMillis: number): ChurnBucket {
     const startMillis = atMillis - (atMillis % BUCKET_MILLIS)
     let bucket = this.#buckets[this.#buckets.length - 1]
     if (!bucket || bucket.startMillis !== startMillis) {
-      bucket = { startMillis, opened: 0, closed: 0, lifetimesSeconds: [] }
+      bucket = { startMillis, opened: 0, closed: 0, closeBatches: 0, lifetimesSeconds: [] }
       this.#buckets.push(bucket)
       if (this.#buckets.length > KEPT_BUCKETS) this.#buckets.shift()
     }
@@ -40,6 +44,8 @@ export class SessionChurn {
   recordClosed(atMillis: number, lifetimeSeconds: number): void {
     const bucket = this.#bucketAt(atMillis)
     bucket.closed++
+    if (atMillis !== this.#lastClosedAtMillis) bucket.closeBatches++
+    this.#lastClosedAtMillis = atMillis
     if (bucket.lifetimesSeconds.length < LIFETIMES_PER_BUCKET) bucket.lifetimesSeconds.push(lifetimeSeconds)
   }
 
@@ -47,13 +53,15 @@ export class SessionChurn {
   since(sinceMillis: number): ChurnTotals {
     let opened = 0
     let closed = 0
+    let closeBatches = 0
     const lifetimesSeconds: number[] = []
     for (const bucket of this.#buckets) {
       if (bucket.startMillis + BUCKET_MILLIS <= sinceMillis) continue
       opened += bucket.opened
       closed += bucket.closed
+      closeBatches += bucket.closeBatches
       lifetimesSeconds.push(...bucket.lifetimesSeconds)
     }
-    return { opened, closed, lifetimesSeconds }
+    return { opened, closed, closeBatches, lifetimesSeconds }
   }
 }

@@ -27,4 +27,9 @@ describe('churn', () => {
   it('stays quiet on a pool bursting from 5 to 15 and back, whose overflow connections live seconds', () => {
     expect(simulate({ seconds: 300, sessions: burstyPool('web', 5, 15, 8, 300), countsSessions: true }).tracker.all()).toEqual([])
   })
+
+  it('stays quiet on overflow connections that live under the short-life line, closed together as each burst ends', () => {
+    // Ten overflow connections every 3 s, each living 1.5 s: 200 a minute, all short, all from bursts.
+    expect(simulate({ seconds: 120, sessions: burstyPool('web', 5, 15, 3, 120), countsSessions: true }).tracker.all()).toEqual([])
+  })
 })
