@@ -6,7 +6,7 @@
 //   npm run bench                 # full sizes (~1.7 GB of logs, a few minutes)
 //   npm run bench -- --quick      # small sizes, to check the bench itself
 //   npm run bench -- --write      # and record the result in BENCHMARKS.md
-//   npm run bench -- --only=poll  # one section: logs, poll, cli, memory
+//   npm run bench -- --only=poll  # one section: logs, poll, cli, memory, diagnosis
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process'
 import { spawn } from 'node:child_process'
 import { writeServerLog, writeSqlalchemyLog } from './generate-logs.mjs'
 import { fmt, range, runNode, summary, timeCommand } from './measure.mjs'
+import { timeToDiagnosis } from './time-to-diagnosis.mjs'
 import { createTemplate, EmbeddedServer } from '../dist/demo/embedded-server.js'
 
 const isQuick = process.argv.includes('--quick')
@@ -216,15 +217,18 @@ function table() {
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'pgleak-bench-'))
+let diagnosis = ''
 try {
   if (!only || only === 'logs') await logRows(dir)
   if (!only || only === 'poll') await pollRows()
   if (!only || only === 'cli') await cliRows()
   if (!only || only === 'memory') await memoryRows()
+  if (!only || only === 'diagnosis') diagnosis = await timeToDiagnosis()
 } finally {
   await rm(dir, { recursive: true, force: true })
 }
 console.log(`\n${table()}\n`)
+if (diagnosis) console.log(`Time to diagnosis:\n\n${diagnosis}\n`)
 if (isWrite) {
   const text = `# Benchmarks
 
@@ -234,7 +238,7 @@ with min–max over ${RUNS} runs (pgBadger: ${Math.min(RUNS, 3)}). The logs are 
 real fixtures in \`test/fixtures/pool-logs\` (see \`bench/generate-logs.mjs\`).
 
 ${table()}
-`
+${diagnosis ? `\n## Time to diagnosis\n\nThe real programs of \`test/programs\`, each run twice with different timing against a server with\n\`max_connections = 30\` (the healthy ones on PostgreSQL 14 with 60), seconds from the program's start:\n\n${diagnosis}\n` : ''}`
   await writeFile(join(here, '..', 'BENCHMARKS.md'), text)
   console.log('wrote BENCHMARKS.md')
 }

@@ -5,6 +5,8 @@
 import { audit } from './audit.js'
 import { serverInfo, type ReportOptions, type ServerInfo } from './core/audit-report.js'
 import { isClientBackend } from './core/backend.js'
+import { countedClients } from './core/connection-summary.js'
+import { connectionHolders, type ConnectionHolder } from './core/holders.js'
 import type { Finding } from './core/finding.js'
 import { findingKey, type TrackedFinding } from './core/finding-tracker.js'
 import { LeakMonitor } from './core/leak-monitor.js'
@@ -112,6 +114,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   let final: Snapshot | undefined
   let peakConnections = 0
   let peakAtMillis = 0
+  let peakHolders: readonly ConnectionHolder[] = []
   let sessionsAtStart: number | null = null
   let sessionsAtEnd: number | null = null
 
@@ -163,6 +166,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
         if (clients > peakConnections) {
           peakConnections = clients
           peakAtMillis = scoped.sampledAtMillis
+          peakHolders = connectionHolders(countedClients(scoped.backends, options.ignore ?? []), groupBy, scoped.sampledAtMillis)
         }
         continue
       }
@@ -188,6 +192,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       final,
       peakConnections,
       peakAtMillis,
+      peakHolders,
       connectsDuringRun: sessionsAtStart !== null && sessionsAtEnd !== null ? sessionsAtEnd - sessionsAtStart : null,
     },
     options.limits ?? {},

@@ -7,6 +7,7 @@ import type { TimelineDetectorInput } from './detectors/timeline-input.js'
 import { detectGrowthDuringRun } from './detectors/run-growth.js'
 import { formatDuration } from './duration.js'
 import { NO_SUBJECT, type Finding } from './finding.js'
+import { describeHolders, dominantHolder, type ConnectionHolder } from './holders.js'
 import type { Snapshot } from './snapshot.js'
 import { sessionIdentity } from './timeline/session-identity.js'
 
@@ -22,6 +23,8 @@ export interface RunObservation {
   readonly final: Snapshot
   readonly peakConnections: number
   readonly peakAtMillis: number
+  /** Who held the connections at the peak. */
+  readonly peakHolders: readonly ConnectionHolder[]
   /** Sessions the server established during the run (pg_stat_database), when it counts them. */
   readonly connectsDuringRun: number | null
 }
@@ -70,24 +73,26 @@ export function judgeRun(input: TimelineDetectorInput, run: RunObservation, limi
   }
 
   if (limits.maxConnections !== undefined && run.peakConnections > limits.maxConnections) {
+    const top = dominantHolder(run.peakHolders, run.peakConnections)
+    const held = run.peakHolders.length > 0 ? ` Held by ${describeHolders(run.peakHolders)}.` : ''
     findings.push({
       kind: 'headroom',
       severity: 'error',
-      title: `the run held ${run.peakConnections} connections at its peak, over its budget of ${limits.maxConnections}`,
-      subject: NO_SUBJECT,
+      title: `the run held ${run.peakConnections} connections at its peak, over its budget of ${limits.maxConnections}${top ? ` (${top.group} held ${top.connections})` : ''}`,
+      subject: top?.subject ?? NO_SUBJECT,
       pids: [],
       evidence: {
         scope: 'budget',
         connections: run.peakConnections,
+        ownConnections: 0,
         limit: limits.maxConnections,
         usagePercent: Math.round((run.peakConnections / limits.maxConnections) * 1000) / 10,
-        ownConnections: 0,
         freeSlots: 0,
         isFull: true,
         hiddenConnections: 0,
-        holders: [],
+        holders: run.peakHolders,
       },
-      advice: `At ${new Date(run.peakAtMillis).toISOString().slice(11, 19)} UTC the run held ${run.peakConnections} connections; its budget (--max-connections) is ${limits.maxConnections}. Shrink the pools the tests create, share one across tests, or raise the budget if the suite really needs more.`,
+      advice: `At ${new Date(run.peakAtMillis).toISOString().slice(11, 19)} UTC the run held ${run.peakConnections} connections; its budget (--max-connections) is ${limits.maxConnections}.${held} Shrink the pools the tests create, share one across tests, or raise the budget if the suite really needs more.`,
     })
   }
 

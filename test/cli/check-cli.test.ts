@@ -83,7 +83,8 @@ describe('pgleak check -- command', () => {
     expect(result.exitCode).toBe(1)
     const document = JSON.parse(result.stdout.slice(result.stdout.indexOf('{\n')))
     const budget = (document.findings as JsonFinding[]).find((f) => f.kind === 'headroom')
-    expect(budget).toMatchObject({ severity: 'error', evidence: { scope: 'budget', connections: 8, limit: 5 } })
+    expect(budget).toMatchObject({ severity: 'error', subject: { application: 'greedy-suite' }, evidence: { scope: 'budget', connections: 8, limit: 5 } })
+    expect(budget?.evidence.holders).toEqual([expect.objectContaining({ group: 'greedy-suite', connections: 8 })])
     expect(document.peakConnections).toBe(8)
   })
 

@@ -15,19 +15,26 @@ describe('churn and sizing on a small server', () => {
   const db = useTestDatabase({ settings: { max_connections: 30 } })
   const appUrl = useAppRole(db)
 
+  // Connections living a few milliseconds are mostly caught still authenticating, before they carry a
+  // name: the application is named once a poll has caught one of them with its name (6 to 22 s at 70 a
+  // second in our runs), and until then, from 15 s, the client address they come from.
   const CHURN = [
     { variant: '70 req/s, polled every 1 s', rate: '70', intervalMillis: 1000 },
     { variant: '40 req/s, polled every 0.5 s', rate: '40', intervalMillis: 500 },
   ]
   for (const churn of CHURN) {
-    it.skipIf(!python)(`Flask connecting per request (${churn.variant}): churn named within 20 s${skipped}`, { timeout: 60_000 }, async () => {
-      const spec = { script: 'python/flask_churn.py', application: 'flask-per-request', env: { RATE: churn.rate }, durationSeconds: 30 }
-      const diagnosis = await watchPrograms(db().url(), appUrl(), python, [spec], { watchSeconds: 22, intervalMillis: churn.intervalMillis })
-      const seconds = diagnosis.firstSeconds.get('churn flask-per-request')
+    it.skipIf(!python)(`Flask connecting per request (${churn.variant}): churn named within 20 s (by address until one of its connections is caught named), by application within 30 s${skipped}`, { timeout: 60_000 }, async () => {
+      const spec = { script: 'python/flask_churn.py', application: 'flask-per-request', env: { RATE: churn.rate }, durationSeconds: 40 }
+      const diagnosis = await watchPrograms(db().url(), appUrl(), python, [spec], { watchSeconds: 30, intervalMillis: churn.intervalMillis })
+      const byApplication = diagnosis.firstSeconds.get('churn flask-per-request')
+      const byAddress = diagnosis.findings.some((f) => f.kind === 'churn' && f.subject.application === null && f.subject.client === '127.0.0.1') ? diagnosis.firstSeconds.get('churn -') : undefined
+      const named = [byApplication, byAddress].filter((v): v is number => v !== undefined)
+      const seconds = named.length > 0 ? Math.min(...named) : undefined
       const falseAlarms = diagnosis.findings.filter((f) => f.kind !== 'churn' && isAtLeast(f.severity, 'warning')).map(findingLabel)
-      await recordDiagnosis({ program: 'Flask, psycopg2 connect/close per request', variant: churn.variant, expected: 'churn flask-per-request', seconds: seconds ?? null, serverFullSeconds: null, falseAlarms })
+      await recordDiagnosis({ program: 'Flask, psycopg2 connect/close per request', variant: churn.variant, expected: `churn flask-per-request (application after ${byApplication ?? '—'} s)`, seconds: seconds ?? null, serverFullSeconds: null, falseAlarms })
       expect(seconds, diagnosis.output).toBeDefined()
       expect(seconds!).toBeLessThanOrEqual(20)
+      expect(byApplication, JSON.stringify([...diagnosis.firstSeconds])).toBeDefined()
       const finding = diagnosis.findings.find((f) => f.kind === 'churn' && f.subject.application === 'flask-per-request')
       expect(finding?.kind === 'churn' && finding.evidence).toMatchObject({ isLowerBound: false })
       expect(finding?.kind === 'churn' && finding.evidence.openedPerMinute).toBeGreaterThan(600)

@@ -16,7 +16,7 @@ const MIN_CLOSED = 15
 /** Closes found together by one poll, on average, that mark a burst's end rather than requests. */
 const OVERFLOW_BATCH = 4
 /** Sessions gone before they gave a name are called an address's own only after this long without an owner. */
-const UNOWNED_MIN_WINDOW_MILLIS = 30_000
+const UNOWNED_MIN_WINDOW_MILLIS = 15_000
 /** A long-lived connection that ran statements after its first seconds: the group already has a pool. */
 const POOLED_MIN_AGE_SECONDS = 30
 

@@ -4,7 +4,7 @@
 // Pure and bounded: it holds the live sessions, one series and one churn
 // record per group, and nothing that grows with the length of the watch.
 import { isClientBackend, type Backend } from '../backend.js'
-import { groupKeyId, groupKeyOf, type GroupDimension, type GroupKey } from '../grouping.js'
+import { dimensionValue, groupKeyId, groupKeyOf, type GroupDimension, type GroupKey } from '../grouping.js'
 import { isIgnored, type IgnoreRule } from '../ignore-rule.js'
 import type { Snapshot } from '../snapshot.js'
 import { CountSeries, DEFAULT_SERIES_LIMITS, type SeriesLimits } from './count-series.js'
@@ -171,7 +171,8 @@ export class Timeline {
       if (!isClientBackend(backend)) continue
       serverClients++
       if (isIgnored(backend, this.ignore)) continue
-      const isConnecting = backend.state === 'starting'
+      // A session still authenticating has no name yet, unless its startup packet already gave the one grouped by.
+      const isConnecting = backend.state === 'starting' && !this.#isNamed(backend)
       let tracked = this.#sessions.get(backend.pid)
       if (tracked && tracked.backendStartMillis !== backend.backendStartMillis) {
         this.#close(tracked, now)
@@ -245,6 +246,14 @@ export class Timeline {
     }
     this.#groups.get(tracked.groupId)?.churn.recordClosed(now, lifetimeSeconds)
     if (lifetimeSeconds <= SHORT_LIFE_SECONDS) this.#scoreOwner(clientAddr, tracked.groupId, 2)
+  }
+
+  /** Whether every grouped-by value of a session is known: what a connecting session lacks until its startup is read. */
+  #isNamed(backend: Backend): boolean {
+    return this.groupBy.every((dimension) => {
+      const value = dimensionValue(backend, dimension)
+      return value !== null && value !== ''
+    })
   }
 
   #unattributedFor(clientAddr: string): UnattributedChurn {

@@ -16,7 +16,8 @@ const TOO_MANY_CLIENTS_HINT =
   'The server is full: every connection slot ordinary roles may use is taken, which is what pgleak is for. ' +
   'A superuser can still get in on the superuser_reserved_connections slots (run pgleak with a superuser DSN, e.g. --dsn postgres://postgres@host/db); ' +
   'from PostgreSQL 16 a role granted pg_use_reserved_connections can use the reserved_connections slots (GRANT pg_use_reserved_connections TO <role>; with reserved_connections > 0). ' +
-  "To free slots now, as a superuser: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle in transaction' AND state_change < now() - interval '5 minutes';"
+  'With a superuser DSN, pgleak audit names the application holding the slots and gives the SQL that frees its idle sessions. ' +
+  "To see them yourself: SELECT application_name, state, count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY 1, 2 ORDER BY 3 DESC;"
 
 /** For failures while opening pgleak's session. */
 export function connectError(error: unknown, target: ConnectionTarget): PgleakError {
