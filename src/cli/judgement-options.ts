@@ -32,9 +32,9 @@ export function addJudgementOptions(command: Command, options: { isOverTime: boo
     .option('--max-idle-in-transaction <duration>', 'report sessions idle in transaction longer than this', parseDurationOption, DEFAULT_THRESHOLDS.idleInTransactionSeconds)
     .option('--warn-usage <percent>', 'warn when connections reach this share of a limit', parsePercentOption, DEFAULT_THRESHOLDS.headroomWarningPercent)
     .option('--max-usage <percent>', 'error when connections reach this share of a limit', parsePercentOption, DEFAULT_THRESHOLDS.headroomErrorPercent)
+    .option('--abandoned-after <duration>', 'idle connections their group skipped are abandoned after this long (four or more sooner)', parseDurationOption, options.defaults?.abandonedAfterSeconds ?? DEFAULT_THRESHOLDS.abandonedAfterSeconds)
   if (options.isOverTime) {
     command
-      .option('--abandoned-after <duration>', 'an idle connection unused this long may be abandoned', parseDurationOption, options.defaults?.abandonedAfterSeconds ?? DEFAULT_THRESHOLDS.abandonedAfterSeconds)
       .option('--churn-per-minute <n>', 'connections closed per minute, with short lives, that make churn', parseCountOption, DEFAULT_THRESHOLDS.churnPerMinute)
   }
   return command
