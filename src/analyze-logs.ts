@@ -4,7 +4,7 @@
 import { runPoolDetectors } from './core/detectors/pool/index.js'
 import { sortFindings, type Finding } from './core/finding.js'
 import { PoolLedger } from './core/pool-ledger.js'
-import { DEFAULT_THRESHOLDS, type Thresholds } from './core/thresholds.js'
+import { thresholdsFor, type Thresholds } from './core/thresholds.js'
 import { readPoolLog, type PoolLogSummary, type ReadPoolLogOptions } from './sources/logs/read-pool-log.js'
 
 export interface AnalyzeLogsOptions {
@@ -41,7 +41,7 @@ export async function analyzePoolLogs(paths: readonly string[], options: Analyze
       }),
     )
   }
-  const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds }
+  const thresholds = thresholdsFor('analyze', options.thresholds)
   const findings = sortFindings(runPoolDetectors({ ledger, thresholds, nowMillis: ledger.nowMillis }))
   return { files, findings, ledger, fromMillis, toMillis: ledger.nowMillis }
 }

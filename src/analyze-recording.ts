@@ -5,7 +5,7 @@ import { serverInfo, type ServerInfo } from './core/audit-report.js'
 import type { GroupDimension } from './core/grouping.js'
 import { parseIgnoreRule, type IgnoreRule } from './core/ignore-rule.js'
 import { LeakMonitor } from './core/leak-monitor.js'
-import { consistentThresholds, DEFAULT_THRESHOLDS, type Thresholds } from './core/thresholds.js'
+import { thresholdsFor, type Thresholds } from './core/thresholds.js'
 import { PgleakError } from './errors.js'
 import { fromBackendRow, RECORDING_FORMAT, type RecordingHeader } from './sources/recording/recording-format.js'
 import { readRecording, type SkippedLines } from './sources/recording/read-recording.js'
@@ -45,7 +45,7 @@ export async function analyzeRecording(path: string, options: AnalyzeRecordingOp
           monitor = new LeakMonitor(event.settings, {
             groupBy: options.groupBy ?? header?.groupBy ?? ['app'],
             ignore: options.ignore ?? (header ? headerIgnoreRules(header) : []),
-            thresholds: consistentThresholds({ ...DEFAULT_THRESHOLDS, ...header?.thresholds, ...options.thresholds }),
+            thresholds: thresholdsFor('analyze', options.thresholds, header?.thresholds),
           })
         }
         break

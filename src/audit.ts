@@ -1,7 +1,7 @@
 // `audit`: one snapshot of a live database, judged. The library entry point
 // that the CLI's `pgleak audit` is a thin layer over.
 import { assertSupportedServer, buildAuditReport, type AuditReport, type ReportOptions } from './core/audit-report.js'
-import { DEFAULT_THRESHOLDS } from './core/thresholds.js'
+import { thresholdsFor } from './core/thresholds.js'
 import { resolveConnectionTarget } from './sources/pg/connection-target.js'
 import { PgleakSession, type SessionOptions } from './sources/pg/pgleak-session.js'
 import { readServerSettings, readSnapshot } from './sources/pg/read-snapshot.js'
@@ -22,7 +22,7 @@ export async function audit(options: AuditOptions = {}): Promise<AuditReport> {
     return buildAuditReport(snapshot, settings, target.description, {
       groupBy: options.groupBy ?? ['app'],
       ignore: options.ignore ?? [],
-      thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
+      thresholds: options.thresholds ?? thresholdsFor('audit'),
       redact: options.redact ?? false,
     })
   } finally {

@@ -9,22 +9,20 @@ import { countedClients } from './core/connection-summary.js'
 import { connectionHolders, type ConnectionHolder } from './core/holders.js'
 import type { Finding } from './core/finding.js'
 import { findingKey, type TrackedFinding } from './core/finding-tracker.js'
-import { LeakMonitor } from './core/leak-monitor.js'
 import { redactSnapshot } from './core/redact-query.js'
 import { judgeRun, type RunLimits } from './core/run-judgement.js'
-import { runPoolDetectors } from './core/detectors/pool/index.js'
 import { describeScope, scopeMatcher, type SessionScope } from './core/session-scope.js'
 import { sortFindings } from './core/finding.js'
 import type { Snapshot } from './core/snapshot.js'
-import { CHECK_THRESHOLDS } from './core/thresholds.js'
+import { thresholdsFor } from './core/thresholds.js'
 import type { TimelineGap } from './core/timeline/timeline.js'
 import { sessionIdentity } from './core/timeline/session-identity.js'
 import { PgleakError } from './errors.js'
 import { exitStatusOf, WrappedCommand, type CommandExit } from './sources/command/wrapped-command.js'
 import { resolveConnectionTarget } from './sources/pg/connection-target.js'
 import type { SessionOptions } from './sources/pg/pgleak-session.js'
-import { pollIntervalMillis, pollSnapshots } from './sources/pg/poll-snapshots.js'
-import { PoolLogFollower } from './sources/logs/follow-pool-log.js'
+import { pollIntervalMillis } from './sources/pg/poll-snapshots.js'
+import { LiveLoop } from './live-loop.js'
 
 export interface CheckOptions extends SessionOptions, Partial<ReportOptions> {
   readonly dsn?: string
@@ -80,7 +78,7 @@ function mergeFindings(seenWhileRunning: readonly TrackedFinding[], ofTheRun: re
 
 export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const env = options.env ?? process.env
-  const thresholds = options.thresholds ?? CHECK_THRESHOLDS
+  const thresholds = options.thresholds ?? thresholdsFor('check')
   if (!options.command || options.command.length === 0) {
     const report = await audit({ ...options, thresholds })
     return {
@@ -100,9 +98,20 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const settleMillis = options.settleMillis ?? 5000
   const controller = new AbortController()
   const groupBy = options.groupBy ?? ['app']
-  const poolLog = options.poolLogPath !== undefined ? new PoolLogFollower(options.poolLogPath, options.poolLogFormat) : undefined
+  const loop = new LiveLoop({
+    ...options,
+    intervalMillis: pollIntervalMillis(options.intervalMillis, 500),
+    signal: controller.signal,
+    groupBy,
+    ignore: options.ignore ?? [],
+    thresholds,
+    // Only the run's sessions are judged, so only theirs need redacting.
+    view: (raw) => {
+      const inScopeOnly: Snapshot = { ...raw, backends: raw.backends.filter(inScope) }
+      return options.redact ? redactSnapshot(inScopeOnly) : inScopeOnly
+    },
+  })
 
-  let monitor: LeakMonitor | undefined
   let server: ServerInfo | undefined
   let command: WrappedCommand | undefined
   let commandStartedAt = 0
@@ -123,27 +132,19 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   }
   options.signal?.addEventListener('abort', abort, { once: true })
   try {
-    for await (const event of pollSnapshots(target, { ...options, intervalMillis: pollIntervalMillis(options.intervalMillis, 500), signal: controller.signal })) {
+    for await (const event of loop.run(target)) {
       if (event.type === 'connected') {
         server = serverInfo(event.settings, target.description)
-        if (monitor) monitor.updateSettings(event.settings)
-        else monitor = new LeakMonitor(event.settings, { groupBy, ignore: options.ignore ?? [], thresholds, hasPoolLog: poolLog !== undefined })
-        continue
-      }
-      if (event.type === 'gap') {
-        monitor?.markGap(event.fromMillis, event.toMillis, event.reason)
         continue
       }
       if (event.type === 'disconnected') {
         options.onNotice?.(`lost the connection (${event.error.message}); reconnecting`)
         continue
       }
-      if (event.type === 'skipped' || !monitor) continue
+      if (event.type !== 'sample') continue
 
-      const raw = event.snapshot
-      // Only the run's sessions are kept, so only theirs need redacting.
-      const inScopeOnly: Snapshot = { ...raw, backends: raw.backends.filter(inScope) }
-      const scoped = options.redact ? redactSnapshot(inScopeOnly) : inScopeOnly
+      const { raw, snapshot: scoped } = event
+      // The first poll, taken before the command starts, is the baseline: its sessions are not the run's.
       if (!baseline) {
         baseline = new Set(scoped.backends.filter(isClientBackend).map(sessionIdentity))
         fromMillis = scoped.sampledAtMillis
@@ -156,8 +157,6 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
           exitedAtWallMillis = Date.now()
         })
       }
-      if (poolLog) monitor.ingestPoolEvents(poolLog.poll())
-      monitor.ingest(scoped, Date.now())
       final = scoped
       const clients = scoped.backends.filter(isClientBackend).length
       if (exit === undefined) {
@@ -177,6 +176,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   } finally {
     options.signal?.removeEventListener('abort', abort)
   }
+  const monitor = loop.monitor
   if (!monitor || !server || !final || !baseline || fromMillis === undefined || toMillis === undefined || !command) {
     throw new PgleakError('CONNECTION_LOST', 'the check ended before it could take a baseline')
   }
@@ -197,11 +197,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     },
     options.limits ?? {},
   )
-  if (monitor.poolLedger && poolLog) {
-    monitor.ingestPoolEvents(poolLog.poll())
-    // The run is over: a checkout still out now was never returned, however recent.
-    runFindings.push(...runPoolDetectors({ ledger: monitor.poolLedger, thresholds: { ...thresholds, unreturnedAfterSeconds: 0 }, nowMillis: Date.now() }))
-  }
+  loop.catchUpPoolLog()
+  runFindings.push(...monitor.concludePools(Date.now()))
   const timeline = monitor.timeline
   return {
     server,

@@ -1,19 +1,19 @@
-// `watch`: polls a live database every interval into the leak monitor, and
-// reports each sample, each finding as it opens and resolves, and each lost
-// and regained connection. The library entry point behind `pgleak watch`.
+// `watch`: the live loop over a database, reporting each sample, each finding
+// as it opens and resolves, and each lost and regained connection, and
+// recording them when asked. The library entry point behind `pgleak watch`.
 import { serverInfo, type ReportOptions, type ServerInfo } from './core/audit-report.js'
 import type { TrackedFinding } from './core/finding-tracker.js'
-import { LeakMonitor, type MonitorUpdate } from './core/leak-monitor.js'
+import type { LeakMonitor, MonitorUpdate } from './core/leak-monitor.js'
 import { redactSnapshot } from './core/redact-query.js'
 import type { Snapshot } from './core/snapshot.js'
-import { DEFAULT_THRESHOLDS } from './core/thresholds.js'
+import { thresholdsFor } from './core/thresholds.js'
 import type { TimelineGap } from './core/timeline/timeline.js'
 import { resolveConnectionTarget } from './sources/pg/connection-target.js'
 import type { SessionOptions } from './sources/pg/pgleak-session.js'
-import { pollIntervalMillis, pollSnapshots } from './sources/pg/poll-snapshots.js'
+import { pollIntervalMillis } from './sources/pg/poll-snapshots.js'
 import { RECORDING_FORMAT, RECORDING_VERSION, BACKEND_COLUMNS, snapshotEvent } from './sources/recording/recording-format.js'
 import { RecordingWriter } from './sources/recording/recording-writer.js'
-import { PoolLogFollower } from './sources/logs/follow-pool-log.js'
+import { LiveLoop } from './live-loop.js'
 import { PGLEAK_VERSION } from './version.js'
 
 export interface WatchOptions extends SessionOptions, Partial<ReportOptions> {
@@ -53,28 +53,30 @@ export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
   const target = resolveConnectionTarget(options.dsn, env)
   const intervalMillis = pollIntervalMillis(options.intervalMillis, 1000)
   const groupBy = options.groupBy ?? ['app']
+  const thresholds = options.thresholds ?? thresholdsFor('watch')
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   options.signal?.addEventListener('abort', stop, { once: true })
   if (options.signal?.aborted) stop()
   const timer = options.durationMillis !== undefined ? setTimeout(stop, options.durationMillis) : undefined
   const recording = options.recordPath ? RecordingWriter.open(options.recordPath) : undefined
-  const poolLog = options.poolLogPath !== undefined ? new PoolLogFollower(options.poolLogPath, options.poolLogFormat) : undefined
+  const loop = new LiveLoop({
+    ...options,
+    intervalMillis,
+    signal: controller.signal,
+    groupBy,
+    ignore: options.ignore ?? [],
+    thresholds,
+    ...(options.redact ? { view: redactSnapshot } : {}),
+  })
 
-  let monitor: LeakMonitor | undefined
   let server: ServerInfo | undefined
   try {
-    for await (const event of pollSnapshots(target, { ...options, intervalMillis, signal: controller.signal })) {
+    for await (const event of loop.run(target)) {
       switch (event.type) {
         case 'connected': {
           server = serverInfo(event.settings, target.description)
-          if (!monitor) {
-            monitor = new LeakMonitor(event.settings, {
-              groupBy,
-              ignore: options.ignore ?? [],
-              thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
-              hasPoolLog: poolLog !== undefined,
-            })
+          if (!event.isReconnect) {
             recording?.write({
               type: RECORDING_FORMAT,
               version: RECORDING_VERSION,
@@ -84,32 +86,22 @@ export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
               intervalMillis,
               groupBy,
               ignore: (options.ignore ?? []).map((rule) => `${rule.dimension}=${rule.pattern}`),
-              thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
+              thresholds,
               columns: BACKEND_COLUMNS,
             })
-          } else {
-            monitor.updateSettings(event.settings)
           }
           recording?.write({ type: 'settings', settings: event.settings })
           options.onEvent?.({ type: 'connected', server, isReconnect: event.isReconnect })
           break
         }
-        case 'snapshot': {
-          if (!monitor) break
-          const snapshot = options.redact ? redactSnapshot(event.snapshot) : event.snapshot
-          recording?.write(snapshotEvent(snapshot))
-          if (poolLog) monitor.ingestPoolEvents(poolLog.poll())
-          // Pool events carry the application's clock, which is this machine's when watching live.
-          const update = monitor.ingest(snapshot, Date.now())
-          options.onEvent?.({ type: 'sample', snapshot, update, monitor, queryMillis: event.queryMillis })
+        case 'sample':
+          recording?.write(snapshotEvent(event.snapshot))
+          options.onEvent?.({ type: 'sample', snapshot: event.snapshot, update: event.update, monitor: event.monitor, queryMillis: event.queryMillis })
           break
-        }
-        case 'gap': {
-          monitor?.markGap(event.fromMillis, event.toMillis, event.reason)
-          recording?.write({ type: 'gap', from: event.fromMillis, to: event.toMillis, reason: event.reason })
-          options.onEvent?.({ type: 'gap', gap: { fromMillis: event.fromMillis, toMillis: event.toMillis, reason: event.reason } })
+        case 'gap':
+          recording?.write({ type: 'gap', from: event.gap.fromMillis, to: event.gap.toMillis, reason: event.gap.reason })
+          options.onEvent?.({ type: 'gap', gap: event.gap })
           break
-        }
         case 'disconnected':
           options.onEvent?.({ type: 'disconnected', message: event.error.message, retryInMillis: event.retryInMillis, attempt: event.attempt })
           break
@@ -123,8 +115,8 @@ export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
     options.signal?.removeEventListener('abort', stop)
     recording?.close()
   }
-  if (!monitor || !server) throw new Error('watch ended before it connected')
-  return resultOf(monitor, server)
+  if (!loop.monitor || !server) throw new Error('watch ended before it connected')
+  return resultOf(loop.monitor, server)
 }
 
 export function resultOf(monitor: LeakMonitor, server: ServerInfo): WatchResult {

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { isAtLeast, type Severity } from '../core/finding.js'
 import type { GroupDimension } from '../core/grouping.js'
 import type { IgnoreRule } from '../core/ignore-rule.js'
-import { consistentThresholds, DEFAULT_THRESHOLDS, type Thresholds } from '../core/thresholds.js'
+import { DEFAULT_THRESHOLDS, type Thresholds } from '../core/thresholds.js'
 import { collectIgnoreRule, parseCountOption, parseDurationOption, parseGroupByOption, parsePercentOption, parseSeverityOption } from './option-parsers.js'
 
 export interface JudgementFlags {
@@ -40,8 +40,9 @@ export function addJudgementOptions(command: Command, options: { isOverTime: boo
   return command
 }
 
-export function thresholdsFrom(flags: Partial<JudgementFlags>): Thresholds {
-  return consistentThresholds({ ...DEFAULT_THRESHOLDS, ...thresholdsGiven(flags, () => true) })
+/** The thresholds the user gave, on the command line or in a config file; the library decides the rest. */
+export function thresholdsGivenTo(command: Command, flags: Partial<JudgementFlags>): Partial<Thresholds> {
+  return thresholdsGiven(flags, (flag) => ['cli', 'config'].includes(command.getOptionValueSource(flag) ?? ''))
 }
 
 /** Which threshold each judgement flag sets. */

@@ -87,6 +87,12 @@ export class LeakMonitor {
     return { current, ...this.#tracker.update(current, snapshot.sampledAtMillis) }
   }
 
+  /** The pool log's verdict when the run is over: a checkout still out now was never returned, however recent. */
+  concludePools(nowMillis: number): Finding[] {
+    if (!this.poolLedger) return []
+    return runPoolDetectors({ ledger: this.poolLedger, thresholds: { ...this.#options.thresholds, unreturnedAfterSeconds: 0 }, nowMillis })
+  }
+
   markGap(fromMillis: number, toMillis: number, reason: string): void {
     this.timeline.markGap(fromMillis, toMillis, reason)
     // What was judged before the gap no longer holds.

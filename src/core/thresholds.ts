@@ -46,3 +46,16 @@ export const CHECK_THRESHOLDS: Thresholds = Object.freeze({
 export function consistentThresholds(thresholds: Thresholds): Thresholds {
   return thresholds.headroomWarningPercent <= thresholds.headroomErrorPercent ? thresholds : { ...thresholds, headroomWarningPercent: thresholds.headroomErrorPercent }
 }
+
+export type JudgingCommand = 'audit' | 'watch' | 'check' | 'analyze'
+
+/**
+ * The one place thresholds are decided, for every command: the command's defaults, then what a
+ * recording carried (analyze), then what the user gave (flags or a config file). A gate warns on
+ * usage only where it fails, unless a warning level was given.
+ */
+export function thresholdsFor(command: JudgingCommand, given: Partial<Thresholds> = {}, recorded?: Partial<Thresholds>): Thresholds {
+  const merged: Thresholds = { ...(command === 'check' ? CHECK_THRESHOLDS : DEFAULT_THRESHOLDS), ...recorded, ...given }
+  const gateWarning = command === 'check' && given.headroomWarningPercent === undefined ? { headroomWarningPercent: merged.headroomErrorPercent } : {}
+  return consistentThresholds({ ...merged, ...gateWarning })
+}

@@ -7,7 +7,8 @@ import { logAnalysisJsonDocument, renderLogAnalysis } from '../../render/log-ana
 import { renderWatchSummary, watchJsonDocument } from '../../render/watch-summary.js'
 import { isRecordingFile } from '../../sources/recording/read-recording.js'
 import type { AnalyzeFlags } from '../commands/analyze.js'
-import { exitCodeForFindings, thresholdsFrom, thresholdsGiven } from '../judgement-options.js'
+import { thresholdsFor } from '../../core/thresholds.js'
+import { exitCodeForFindings, thresholdsGivenTo } from '../judgement-options.js'
 import { stderrPalette, stdoutPalette, terminalWidth, writeJson } from '../output.js'
 
 const PROGRESS_MIN_BYTES = 50 * 1024 * 1024
@@ -31,11 +32,12 @@ function progressReporter(): ((path: string, read: number, total: number | undef
 
 export async function runAnalyze(files: readonly string[], flags: AnalyzeFlags, cmd: Command): Promise<number> {
   const given = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli'
+  const thresholds = thresholdsGivenTo(cmd, flags)
   // Flags override what the recording says, one by one: a flag not given leaves the recording's value.
   const overrides = {
     ...(given('groupBy') ? { groupBy: flags.groupBy } : {}),
     ...(given('ignore') ? { ignore: flags.ignore } : {}),
-    thresholds: thresholdsGiven(flags, given),
+    thresholds,
   }
   let exitCode = 0
   const logs: string[] = []
@@ -56,7 +58,7 @@ export async function runAnalyze(files: readonly string[], flags: AnalyzeFlags, 
     const progress = progressReporter()
     const analysis = await analyzePoolLogs(logs, {
       ...(flags.format !== undefined ? { format: flags.format } : {}),
-      thresholds: thresholdsFrom(flags),
+      thresholds: thresholdsFor('analyze', thresholds),
       ...(progress ? { onProgress: progress } : {}),
     })
     if (flags.json) writeJson(logAnalysisJsonDocument(analysis))

@@ -3,17 +3,19 @@ import { audit } from '../../audit.js'
 import { renderAuditText } from '../../render/audit-text.js'
 import { auditJsonDocument } from '../../render/json-document.js'
 import type { AuditFlags } from '../commands/audit.js'
-import { exitCodeForFindings, thresholdsFrom } from '../judgement-options.js'
+import { thresholdsFor, type Thresholds } from '../../core/thresholds.js'
+import { exitCodeForFindings } from '../judgement-options.js'
 import { stdoutPalette, terminalWidth, writeJson } from '../output.js'
 
-export async function runAudit(flags: AuditFlags): Promise<number> {
+/** `given`: the thresholds the user set; the library decides the rest. */
+export async function runAudit(flags: AuditFlags, given: Partial<Thresholds>): Promise<number> {
   const report = await audit({
     ...(flags.dsn !== undefined ? { dsn: flags.dsn } : {}),
     connectTimeoutMillis: flags.connectTimeout * 1000,
     groupBy: flags.groupBy,
     ignore: flags.ignore,
     redact: flags.redact,
-    thresholds: thresholdsFrom(flags),
+    thresholds: thresholdsFor('audit', given),
   })
   if (flags.json) writeJson(auditJsonDocument(report))
   else process.stdout.write(`${renderAuditText(stdoutPalette(flags), report, flags.groupBy, terminalWidth())}\n`)

@@ -11,10 +11,12 @@ import { renderCheckMarkdown } from '../../render/markdown.js'
 import { toJsonDocument } from '../../render/json-document.js'
 import type { WrappedCommand } from '../../sources/command/wrapped-command.js'
 import type { CheckFlags, CheckFormat } from '../commands/check.js'
-import { exitCodeForFindings, thresholdsFrom } from '../judgement-options.js'
+import { thresholdsFor, type Thresholds } from '../../core/thresholds.js'
+import { exitCodeForFindings } from '../judgement-options.js'
 import { stderrPalette, terminalWidth } from '../output.js'
 
-export async function runCheck(argv: readonly string[], flags: CheckFlags, configPath: string | undefined, isWarnUsageGiven = false): Promise<number> {
+/** `given`: the thresholds the user set (flags or the config file); the library decides the rest. */
+export async function runCheck(argv: readonly string[], flags: CheckFlags, configPath: string | undefined, given: Partial<Thresholds>): Promise<number> {
   const palette = stderrPalette(flags)
   const format: CheckFormat = flags.json ? 'json' : flags.format
   let command: WrappedCommand | undefined
@@ -29,7 +31,7 @@ export async function runCheck(argv: readonly string[], flags: CheckFlags, confi
   process.on('SIGTERM', onTerm)
   let result: CheckResult
   try {
-    const thresholds = thresholdsFrom({ ...flags, warnUsage: isWarnUsageGiven ? flags.warnUsage : flags.maxUsage })
+    const thresholds = thresholdsFor('check', given)
     result = await check({
       ...(flags.dsn !== undefined ? { dsn: flags.dsn } : {}),
       connectTimeoutMillis: flags.connectTimeout * 1000,

@@ -6,11 +6,13 @@ import { renderLiveFrame, type LiveViewState } from '../../render/live-view.js'
 import { renderWatchSummary, watchJsonDocument } from '../../render/watch-summary.js'
 import { watch, type WatchEvent, type WatchOptions } from '../../watch.js'
 import type { WatchFlags } from '../commands/watch.js'
-import { exitCodeForFindings, thresholdsFrom } from '../judgement-options.js'
+import { thresholdsFor, type Thresholds } from '../../core/thresholds.js'
+import { exitCodeForFindings } from '../judgement-options.js'
 import { LiveScreen } from '../live-screen.js'
 import { stderrPalette, stdoutPalette, terminalWidth, writeJson } from '../output.js'
 
-export function watchOptionsFrom(flags: WatchFlags): WatchOptions {
+/** `given`: the thresholds the user set; the library decides the rest. */
+export function watchOptionsFrom(flags: WatchFlags, given: Partial<Thresholds>): WatchOptions {
   return {
     ...(flags.dsn !== undefined ? { dsn: flags.dsn } : {}),
     connectTimeoutMillis: flags.connectTimeout * 1000,
@@ -22,7 +24,7 @@ export function watchOptionsFrom(flags: WatchFlags): WatchOptions {
     groupBy: flags.groupBy,
     ignore: flags.ignore,
     redact: flags.redact,
-    thresholds: thresholdsFrom(flags),
+    thresholds: thresholdsFor('watch', given),
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { addConnectionOptions, type ConnectionFlags } from '../connection-options.js'
-import { addJudgementOptions, type JudgementFlags } from '../judgement-options.js'
+import { addJudgementOptions, thresholdsGivenTo, type JudgementFlags } from '../judgement-options.js'
 
 export interface AuditFlags extends ConnectionFlags, JudgementFlags {
   readonly json: boolean
@@ -19,8 +19,8 @@ export function registerAuditCommand(program: Command): void {
   addJudgementOptions(command, { isOverTime: false })
     .option('--no-color', 'plain text output')
     .addHelpText('after', '\nExample:\n  $ pgleak audit --dsn postgres://app@db.internal/shop --group-by app,user --ignore app=pg_dump')
-    .action(async (flags: AuditFlags) => {
+    .action(async (flags: AuditFlags, cmd: Command) => {
       const { runAudit } = await import('../actions/audit.js')
-      process.exitCode = await runAudit(flags)
+      process.exitCode = await runAudit(flags, thresholdsGivenTo(cmd, flags))
     })
 }

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander'
 import { CHECK_THRESHOLDS } from '../../core/thresholds.js'
 import { loadConfig, applyConfig } from '../config-file.js'
 import { addConnectionOptions, type ConnectionFlags } from '../connection-options.js'
-import { addJudgementOptions, type JudgementFlags } from '../judgement-options.js'
+import { addJudgementOptions, thresholdsGivenTo, type JudgementFlags } from '../judgement-options.js'
 import { parseCountOption, parseDurationOption } from '../option-parsers.js'
 
 export const CHECK_FORMATS = ['text', 'json', 'junit', 'github', 'markdown'] as const
@@ -69,8 +69,6 @@ export function registerCheckCommand(program: Command): void {
       if (config) applyConfig(cmd, config)
       const resolved = cmd.opts<CheckFlags>()
       const { runCheck } = await import('../actions/check.js')
-      // Usage warns at --max-usage unless --warn-usage was given (on the command line or in the config).
-      const isWarnUsageGiven = ['cli', 'config'].includes(cmd.getOptionValueSource('warnUsage') ?? '')
-      process.exitCode = await runCheck(argv, resolved, config?.path, isWarnUsageGiven)
+      process.exitCode = await runCheck(argv, resolved, config?.path, thresholdsGivenTo(cmd, resolved))
     })
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { addJudgementOptions, type JudgementFlags } from '../judgement-options.js'
+import { addJudgementOptions, thresholdsGivenTo, type JudgementFlags } from '../judgement-options.js'
 import { addWatchRunOptions, type WatchFlags } from './watch.js'
 
 interface DemoFlags extends JudgementFlags {
@@ -27,7 +27,7 @@ export function registerDemoCommand(program: Command): void {
   addJudgementOptions(command, { isOverTime: true })
     .option('--no-color', 'plain text output')
     .addHelpText('after', '\nExample:\n  $ npx pgleak demo')
-    .action(async (flags: DemoFlags) => {
+    .action(async (flags: DemoFlags, cmd: Command) => {
       const { startDemo } = await import('../../demo/run-demo.js')
       const { isLiveView, runWatch, watchOptionsFrom } = await import('../actions/watch.js')
       const { stderrPalette } = await import('../output.js')
@@ -39,7 +39,7 @@ export function registerDemoCommand(program: Command): void {
         const duration = flags.duration ?? (isInteractive ? undefined : 90)
         const watchFlags: WatchFlags = { ...flags, dsn: demo.dsn, connectTimeout: 10, ...(duration !== undefined ? { duration } : {}) }
         // The demo succeeds by finding the leaks it plants; its exit code is not a verdict on anything.
-        await runWatch(watchFlags, watchOptionsFrom(watchFlags))
+        await runWatch(watchFlags, watchOptionsFrom(watchFlags, thresholdsGivenTo(cmd, flags)))
         process.exitCode = 0
       } finally {
         await demo.close()

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { addConnectionOptions, type ConnectionFlags } from '../connection-options.js'
-import { addJudgementOptions, type JudgementFlags } from '../judgement-options.js'
+import { addJudgementOptions, thresholdsGivenTo, type JudgementFlags } from '../judgement-options.js'
 import { parseDurationOption } from '../option-parsers.js'
 
 export interface WatchFlags extends ConnectionFlags, JudgementFlags {
@@ -28,9 +28,9 @@ export function registerWatchCommand(program: Command): void {
   addJudgementOptions(command, { isOverTime: true })
     .option('--no-color', 'plain text output')
     .addHelpText('after', '\nExamples:\n  $ npx pgleak watch --dsn postgres://app@localhost/shop\n  $ pgleak watch --duration 10m --record leak.ndjson --json > findings.json')
-    .action(async (flags: WatchFlags) => {
+    .action(async (flags: WatchFlags, cmd: Command) => {
       const { runWatch, watchOptionsFrom } = await import('../actions/watch.js')
-      process.exitCode = await runWatch(flags, watchOptionsFrom(flags))
+      process.exitCode = await runWatch(flags, watchOptionsFrom(flags, thresholdsGivenTo(cmd, flags)))
     })
 }
 

@@ -66,7 +66,7 @@ function holdersAdvice(usage: Usage): { subject: HeadroomFinding['subject']; tex
   const cleanup = states.length > 0 ? ` To free ${top.group}'s slots now, as a superuser: ${terminateSql(top.subject, states)}` : ''
   return {
     subject: top.subject,
-    text: `${held} ${top.group} holds ${top.connections} of them${top.idle > 0 ? `, ${top.idle} idle` : ''}: look at its findings for a leak, or shrink its pools.${cleanup}`,
+    text: `${held} ${top.group} holds ${top.connections} of them${top.idle > 0 ? `, ${top.idle} idle` : ''}: where pgleak also reports a leak of ${top.group} (abandoned-connections, connection-growth, idle-in-transaction), fix that; where it reports none, its pools are bigger than the server.${cleanup}`,
   }
 }
 

@@ -1,0 +1,108 @@
+// The one live loop behind `watch` and `check`: polls pg_stat_activity over
+// pgleak's one connection, reconnects and marks the gaps, follows a pool log,
+// and feeds both into one LeakMonitor. What a command does with each sample
+// (record it, draw it, take a baseline, wait for a command) is its own.
+import { LeakMonitor, type MonitorUpdate } from './core/leak-monitor.js'
+import type { GroupDimension } from './core/grouping.js'
+import type { IgnoreRule } from './core/ignore-rule.js'
+import type { ServerSettings, Snapshot } from './core/snapshot.js'
+import type { Thresholds } from './core/thresholds.js'
+import type { TimelineGap } from './core/timeline/timeline.js'
+import type { PgleakError } from './errors.js'
+import { PoolLogFollower } from './sources/logs/follow-pool-log.js'
+import type { ConnectionTarget } from './sources/pg/connection-target.js'
+import type { SessionOptions } from './sources/pg/pgleak-session.js'
+import { pollSnapshots } from './sources/pg/poll-snapshots.js'
+
+export interface LiveLoopOptions extends SessionOptions {
+  readonly intervalMillis: number
+  /** Ends the loop: the poll in flight finishes, then the generator returns. */
+  readonly signal: AbortSignal
+  readonly groupBy: readonly GroupDimension[]
+  readonly ignore: readonly IgnoreRule[]
+  readonly thresholds: Thresholds
+  /** Follow this pool log as it grows, and join its checkouts to the server's sessions. */
+  readonly poolLogPath?: string
+  readonly poolLogFormat?: string
+  /** What the monitor judges of each poll: all of it, or only a check's sessions; redacted or not. */
+  readonly view?: (snapshot: Snapshot) => Snapshot
+}
+
+export type LiveEvent =
+  | { readonly type: 'connected'; readonly settings: ServerSettings; readonly isReconnect: boolean; readonly monitor: LeakMonitor }
+  | {
+      readonly type: 'sample'
+      /** The poll as the server answered it. */
+      readonly raw: Snapshot
+      /** What the monitor judged: the view of it. */
+      readonly snapshot: Snapshot
+      readonly update: MonitorUpdate
+      readonly monitor: LeakMonitor
+      readonly queryMillis: number
+    }
+  | { readonly type: 'gap'; readonly gap: TimelineGap }
+  | { readonly type: 'disconnected'; readonly error: PgleakError; readonly retryInMillis: number; readonly attempt: number }
+  | { readonly type: 'skipped'; readonly error: PgleakError }
+
+export class LiveLoop {
+  readonly #options: LiveLoopOptions
+  readonly #poolLog: PoolLogFollower | undefined
+  #monitor: LeakMonitor | undefined
+
+  constructor(options: LiveLoopOptions) {
+    this.#options = options
+    this.#poolLog = options.poolLogPath !== undefined ? new PoolLogFollower(options.poolLogPath, options.poolLogFormat) : undefined
+  }
+
+  /** The monitor, once the first connection gave the server's settings. */
+  get monitor(): LeakMonitor | undefined {
+    return this.#monitor
+  }
+
+  /** Reads what the pool log gained since the last poll: for the end of a run, after the last poll. */
+  catchUpPoolLog(): void {
+    if (this.#poolLog) this.#monitor?.ingestPoolEvents(this.#poolLog.poll())
+  }
+
+  async *run(target: ConnectionTarget): AsyncGenerator<LiveEvent, void> {
+    const options = this.#options
+    for await (const event of pollSnapshots(target, options)) {
+      switch (event.type) {
+        case 'connected': {
+          if (this.#monitor) this.#monitor.updateSettings(event.settings)
+          else {
+            this.#monitor = new LeakMonitor(event.settings, {
+              groupBy: options.groupBy,
+              ignore: options.ignore,
+              thresholds: options.thresholds,
+              hasPoolLog: this.#poolLog !== undefined,
+            })
+          }
+          yield { type: 'connected', settings: event.settings, isReconnect: event.isReconnect, monitor: this.#monitor }
+          break
+        }
+        case 'snapshot': {
+          const monitor = this.#monitor
+          if (!monitor) break
+          const snapshot = options.view ? options.view(event.snapshot) : event.snapshot
+          this.catchUpPoolLog()
+          // Pool events carry the application's clock, which is this machine's when watching live.
+          const update = monitor.ingest(snapshot, Date.now())
+          yield { type: 'sample', raw: event.snapshot, snapshot, update, monitor, queryMillis: event.queryMillis }
+          break
+        }
+        case 'gap': {
+          this.#monitor?.markGap(event.fromMillis, event.toMillis, event.reason)
+          yield { type: 'gap', gap: { fromMillis: event.fromMillis, toMillis: event.toMillis, reason: event.reason } }
+          break
+        }
+        case 'disconnected':
+          yield { type: 'disconnected', error: event.error, retryInMillis: event.retryInMillis, attempt: event.attempt }
+          break
+        case 'skipped':
+          yield { type: 'skipped', error: event.error }
+          break
+      }
+    }
+  }
+}
