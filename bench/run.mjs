@@ -152,10 +152,10 @@ async function pollRowsOn(dir) {
     )
     const cpuMs = poll.cpuMicros.map((us) => us / 1000)
     const cpu = summary(cpuMs)
-    // The detectors over time run every 5 s of sample time, so most polls skip them: the mean says what they add.
+    // The detectors over time run every 2 s of sample time, so most polls skip them: the mean says what they add.
     const mean = cpuMs.reduce((sum, ms) => sum + ms, 0) / cpuMs.length
     row(
-      `one poll at ${poll.backends} backends: client CPU (rows to snapshot, timeline, snapshot detectors and live frame every poll; the detectors over time every 5 s of sample time; ${poll.cpuMicros.length} polls at 1 s)`,
+      `one poll at ${poll.backends} backends: client CPU (rows to snapshot, timeline, snapshot detectors and live frame every poll; the detectors over time every 2 s of sample time; ${poll.cpuMicros.length} polls at 1 s)`,
       '-',
       `median ${range(cpu, 2, ' ms')}, mean ${fmt(mean, 2)} ms`,
       '< 2 ms',

@@ -57,15 +57,16 @@ function evidence(scope: HeadroomEvidence['scope'], usage: Usage): HeadroomEvide
 }
 
 /** Who the finding is about, and what the advice says of the holders and how to free their slots now. */
-function holdersAdvice(usage: Usage): { subject: HeadroomFinding['subject']; text: string } {
+function holdersAdvice(usage: Usage): { subject: HeadroomFinding['subject']; top: ConnectionHolder | undefined; text: string } {
   const top = dominantHolder(usage.holders, usage.connections)
-  if (usage.holders.length === 0) return { subject: NO_SUBJECT, text: '' }
+  if (usage.holders.length === 0) return { subject: NO_SUBJECT, top, text: '' }
   const held = `Held by ${describeHolders(usage.holders)}.`
-  if (!top) return { subject: NO_SUBJECT, text: `${held} No one group holds most of them: the sum of the pools is too big for the server.` }
+  if (!top) return { subject: NO_SUBJECT, top, text: `${held} No one group holds most of them: the sum of the pools is too big for the server.` }
   const states = [...(top.idle > 0 ? ['idle'] : []), ...(top.idleInTransaction > 0 ? ['idle in transaction'] : [])]
   const cleanup = states.length > 0 ? ` To free ${top.group}'s slots now, as a superuser: ${terminateSql(top.subject, states)}` : ''
   return {
     subject: top.subject,
+    top,
     text: `${held} ${top.group} holds ${top.connections} of them${top.idle > 0 ? `, ${top.idle} idle` : ''}: where pgleak also reports a leak of ${top.group} (abandoned-connections, connection-growth, idle-in-transaction), fix that; where it reports none, its pools are bigger than the server.${cleanup}`,
   }
 }
@@ -85,7 +86,7 @@ export function detectHeadroom(input: DetectorInput): HeadroomFinding[] {
   if (serverSeverity) {
     const e = evidence('server', server)
     const holders = holdersAdvice(server)
-    const top = holders.subject.application !== null || holders.subject.user !== null ? ` (${server.holders[0]!.group} holds ${server.holders[0]!.connections})` : ''
+    const top = holders.top ? ` (${holders.top.group} holds ${holders.top.connections})` : ''
     findings.push({
       kind: 'headroom',
       severity: serverSeverity,

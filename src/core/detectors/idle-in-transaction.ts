@@ -72,10 +72,7 @@ function pileSize(oldestFirst: readonly Idle[]): number {
 function pileFindings(idle: readonly Idle[], input: DetectorInput, waiters: () => Map<number, number[]>): { findings: IdleInTransactionFinding[]; piled: Set<number> } {
   const findings: IdleInTransactionFinding[] = []
   const piled = new Set<number>()
-  const byGroup = groupMembers(
-    idle.map((i) => i.backend),
-    input.groupBy,
-  )
+  const byGroup = groupMembers(idle.map((i) => i.backend), input.groupBy)
   const ageOf = new Map(idle.map((i) => [i.backend.pid, i.ageSeconds]))
   for (const { key, backends } of byGroup.values()) {
     if (backends.length < PILE_MIN_SESSIONS) continue

@@ -21,7 +21,7 @@ interface Burst {
  * a fall to `low` or below: bursts that came back down. The last one counts while it is still high
  * only when one came down before it.
  */
-function burstsOf(points: readonly SeriesPoint[], high: number, low: number): { bursts: Burst[]; cameDown: number } {
+function burstsOf(points: readonly SeriesPoint[], high: number, low: number): Burst[] {
   const bursts: Burst[] = []
   let current: { fromMillis: number; toMillis: number; serverPeak: number } | undefined
   let cameDown = 0
@@ -39,7 +39,7 @@ function burstsOf(points: readonly SeriesPoint[], high: number, low: number): { 
     }
   }
   if (current && cameDown > 0) bursts.push(current)
-  return { bursts, cameDown }
+  return bursts
 }
 
 /**
@@ -59,7 +59,7 @@ export function detectPoolSizing(input: TimelineDetectorInput): PoolSizingFindin
   if (usable <= 0) return []
   const high = Math.ceil((usable * thresholds.headroomErrorPercent) / 100)
   const low = high - Math.max(3, Math.ceil(usable * 0.1))
-  const { bursts } = burstsOf(timeline.serverSeries.points(from), high, low)
+  const bursts = burstsOf(timeline.serverSeries.points(from), high, low)
   if (bursts.length < MIN_BURSTS) return []
 
   for (const group of timeline.groups) {

@@ -54,6 +54,13 @@ describe('detectHeadroom', () => {
     expect(finding?.advice).toContain('the sum of the pools is too big')
   })
 
+  it('names the dominant holder in the title whatever the grouping', () => {
+    const backends = [...clients(80, { clientAddr: '10.0.0.9' }), ...clients(8, { clientAddr: '10.0.0.4' })]
+    const [finding] = detectHeadroom({ snapshot: snapshot(backends), settings: settings(), thresholds: DEFAULT_THRESHOLDS, ignore: [], groupBy: ['client'] })
+    expect(finding?.title).toBe('89 of 97 usable connection slots in use (91.8%) (client 10.0.0.9 holds 80)')
+    expect(finding?.subject).toMatchObject({ application: null, client: '10.0.0.9' })
+  })
+
   it('counts a group\'s connections opened in the last minute', () => {
     const [finding] = run([...clients(60, { ageSeconds: 30 }), ...clients(20, { ageSeconds: 3600 })])
     expect(finding?.kind === 'headroom' && finding.evidence.holders[0]).toMatchObject({ connections: 80, openedLastMinute: 60 })
