@@ -115,8 +115,9 @@ export function detectAbandonedConnections(input: DetectorInput): AbandonedConne
       advice:
         `${count} connections of ${label}${usedOnceConnections === count ? ', each used once right after it connected,' : ''} have sat idle for ${formatDuration(Math.round(newest.idleSeconds))} to ${formatDuration(Math.round(oldest.idleSeconds))}, ` +
         `while ${label} opened ${openedInWindow} more: a pool would have reused them. ` +
-        'Something creates connections (an engine, a pool, a client) per request or per test and never closes them: keep one engine or pool per process ' +
-        "and dispose it in teardown (engine.dispose(), pool.end()); close a client you connected yourself (conn.close(), client.end()) in a finally block or a with block. " +
+        'Something creates connections (an engine, a pool, a client) per request or per test and never closes them, or checks them out of a pool and never gives them back: ' +
+        'keep one engine or pool per process and dispose it in teardown (engine.dispose(), pool.end()); close a client you connected yourself (conn.close(), client.end()) ' +
+        'and release one checked out of a pool (client.release(), connection.close(), Session.remove()) in a finally block or a with block. ' +
         'Until it is fixed, idle_session_timeout (PostgreSQL 14+) bounds the damage.',
     })
   }

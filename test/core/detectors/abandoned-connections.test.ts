@@ -26,6 +26,9 @@ describe('abandoned-connections from one snapshot', () => {
     // Those idle under 5 s do not count yet: the 18 idle 5 s to 14 s do.
     expect(finding?.evidence).toMatchObject({ abandonedConnections: 18, minIdleSeconds: 5, oldestIdleSeconds: 14 })
     expect(finding?.advice).toContain('each used once right after it connected')
+    // Checkouts never returned look the same from the server: the advice covers both.
+    expect(finding?.advice).toContain('engine.dispose()')
+    expect(finding?.advice).toContain('client.release()')
   })
 
   it('stays quiet for a pool whose idle connections are reused, however many', () => {
