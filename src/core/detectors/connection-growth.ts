@@ -1,4 +1,4 @@
-import { isClientBackend } from '../backend.js'
+import { isClientBackend, isIdleInTransaction } from '../backend.js'
 import { formatDuration } from '../duration.js'
 import type { ConnectionGrowthEvidence, ConnectionGrowthFinding } from '../finding.js'
 import { groupLabel, groupSubject } from '../group-subject.js'
@@ -102,6 +102,7 @@ function judgeGroup(
   let startIndex = 0
   for (let i = 0; i < floor.length; i++) if (floor[i]!.min === first) startIndex = i
   const sinceMillis = Math.max(analysisFrom, floor[startIndex]!.atMillis - floorWindow)
+  if (isWarmingUp(group, input, sinceMillis, now)) return undefined
   const slopePerSecond = fit.slope * 1000
   const etaSeconds = limit ? Math.max(0, Math.round((limit.limit - limit.connections) / slopePerSecond)) : null
   return {
@@ -115,6 +116,32 @@ function judgeGroup(
     etaSeconds,
     limit,
   }
+}
+
+/** A connection that ran something this long after it connected is being reused. */
+const REUSED_AFTER_MILLIS = 10_000
+/** The share of the rise's connections seen reused that makes it pools warming up. */
+const WARMING_SHARE = 1 / 3
+
+/**
+ * Pools warming up, not a leak: many processes (gunicorn workers, say) each opening their first
+ * connections as their first requests come, a few a minute at low traffic. Their connections are
+ * used again as requests come back; leaked ones never are. So when a third or more of the
+ * connections the group opened since the rise began (and that are old enough to have been reused)
+ * ran something more than 10 s after they connected, the rise is pools filling, however steady.
+ * Sessions idle in transaction are checkouts stuck mid-way, not reuse, and count as not reused.
+ */
+function isWarmingUp(group: GroupTimeline, input: TimelineDetectorInput, sinceMillis: number, nowMillis: number): boolean {
+  let old = 0
+  let reused = 0
+  for (const session of input.timeline.sessions) {
+    if (session.groupId !== group.id) continue
+    const { backendStartMillis, stateChangeMillis } = session.backend
+    if (backendStartMillis === null || backendStartMillis < sinceMillis || nowMillis - backendStartMillis < REUSED_AFTER_MILLIS) continue
+    old++
+    if (!isIdleInTransaction(session.backend) && stateChangeMillis !== null && stateChangeMillis - backendStartMillis > REUSED_AFTER_MILLIS) reused++
+  }
+  return old > 0 && reused >= WARMING_SHARE * old
 }
 
 /** The limit this group runs into first: its role's or database's CONNECTION LIMIT, else the usable slots. */

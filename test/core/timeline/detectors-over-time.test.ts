@@ -68,3 +68,24 @@ describe('abandoned-connections', () => {
     expect(simulate({ seconds: 300, sessions: steadyPool('web', 10, 300) }).tracker.all()).toEqual([])
   })
 })
+
+describe('connection-growth and pools warming up', () => {
+  it('stays quiet while twelve worker processes open their first connection one after another and reuse it', () => {
+    // Worker i gets its first request at 8i s and connects; it serves again every 20 s. (At lower traffic, a
+    // worker reused only every 48 s, the first minute cannot be told from a slow leak: see the README.)
+    const workers = Array.from({ length: 12 }, (_, i) => ({
+      id: 90_000 + i,
+      application: 'quiet-workers',
+      openAt: 8 * i,
+      queriesAt: Array.from({ length: 10 }, (_, k) => 8 * i + 20 * k),
+    }))
+    const result = simulate({ seconds: 150, sessions: workers })
+    expect(result.tracker.all().filter((f) => f.kind === 'connection-growth')).toEqual([])
+  })
+
+  it('still names connections opened at the same pace and never used again', () => {
+    const leaked = Array.from({ length: 12 }, (_, i) => ({ id: 91_000 + i, application: 'quiet-workers', openAt: 8 * i, queriesAt: [8 * i] }))
+    const result = simulate({ seconds: 150, sessions: leaked })
+    expect(result.tracker.all().find((f) => f.kind === 'connection-growth')).toMatchObject({ subject: { application: 'quiet-workers' } })
+  })
+})
