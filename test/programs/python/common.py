@@ -1,6 +1,7 @@
 """What every program here shares: its settings come from the environment,
 so the test harness can run the same program with different timing."""
 import os
+import threading
 import time
 
 DSN = os.environ["DATABASE_URL"]
@@ -27,3 +28,12 @@ def run_for(duration, every, step):
         next_at += every
         time.sleep(max(0.0, next_at - time.monotonic()))
     return failures
+
+
+def concurrently(count, target, *args):
+    """Runs target(*args) in `count` threads at once, as concurrent requests, and waits for them all."""
+    threads = [threading.Thread(target=target, args=args) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()

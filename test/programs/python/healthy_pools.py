@@ -9,7 +9,7 @@ import time
 import psycopg2
 from sqlalchemy import create_engine, text
 
-from common import APP, DSN, DURATION, number
+from common import APP, DSN, DURATION, concurrently, number
 
 PERIOD = number("PERIOD", 8)
 URL = DSN.replace("postgres://", "postgresql+psycopg2://", 1)
@@ -25,11 +25,7 @@ def steady():
                 conn.execute(text("SELECT count(*) FROM pg_class"))
             time.sleep(0.05)
 
-    threads = [threading.Thread(target=serve) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    concurrently(4, serve)
     engine.dispose()
 
 
@@ -44,14 +40,10 @@ def bursty():
     next_burst = time.monotonic() + 1
     while time.monotonic() < deadline:
         if time.monotonic() >= next_burst:
-            threads = [threading.Thread(target=request, args=(2.0,)) for _ in range(15)]
+            concurrently(15, request, 2.0)
             next_burst += PERIOD
         else:
-            threads = [threading.Thread(target=request, args=(0.02,)) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+            concurrently(3, request, 0.02)
         time.sleep(0.2)
     engine.dispose()
 

@@ -4,12 +4,11 @@ concurrent requests holding a connection HOLD seconds; between bursts a
 trickle of requests. Together they can ask for WORKERS x 15 connections, more
 than a small server has, so bursts are refused; nothing leaks."""
 import multiprocessing
-import threading
 import time
 
 from sqlalchemy import create_engine, text
 
-from common import APP, DSN, DURATION, number
+from common import APP, DSN, DURATION, concurrently, number
 
 WORKERS = int(number("WORKERS", 4))
 PERIOD = number("PERIOD", 10)
@@ -34,18 +33,10 @@ def worker(index):
     next_burst = time.monotonic() + index * 0.2
     while time.monotonic() < deadline:
         if time.monotonic() >= next_burst:
-            threads = [threading.Thread(target=request, args=(HOLD,)) for _ in range(15)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            concurrently(15, request, HOLD)
             next_burst += PERIOD
         else:
-            threads = [threading.Thread(target=request, args=(0.01,)) for _ in range(5)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            concurrently(5, request, 0.01)
             time.sleep(0.3)
     engine.dispose()
 
