@@ -70,6 +70,14 @@ export function isIdleInTransaction(backend: Backend): boolean {
   return backend.state === 'idle in transaction' || backend.state === 'idle in transaction (aborted)'
 }
 
+/** A connection whose last statement ended this soon after it connected was used right after connecting and never since. */
+export const USED_ONCE_SECONDS = 3
+
+export function isUsedOnlyAtConnect(backend: Backend): boolean {
+  const { backendStartMillis, stateChangeMillis } = backend
+  return backendStartMillis !== null && stateChangeMillis !== null && stateChangeMillis - backendStartMillis <= USED_ONCE_SECONDS * 1000
+}
+
 const LISTEN_QUERY = /^\s*(?:LISTEN|UNLISTEN)\s/i
 
 /** A session whose last statement was LISTEN is held open on purpose to receive notifications. */

@@ -79,7 +79,7 @@ export class LeakMonitor {
       this.#timelineFindings = TIMELINE_DETECTORS.flatMap((detect) => detect(input))
       this.#timelineEvaluatedAtMillis = snapshot.sampledAtMillis
     }
-    let current = [...runSnapshotDetectors({ ...input, snapshot, groupBy: this.#options.groupBy }), ...this.#timelineFindings]
+    let current = [...runSnapshotDetectors({ snapshot, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore, groupBy: this.#options.groupBy }), ...this.#timelineFindings]
     if (this.poolLedger) {
       const fromPools = runPoolDetectors({ ledger: this.poolLedger, thresholds: this.#options.thresholds, nowMillis: poolNowMillis ?? snapshot.sampledAtMillis, snapshot })
       current = joinPoolFindings(current, fromPools)

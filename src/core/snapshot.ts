@@ -36,6 +36,12 @@ export interface ServerSettings {
   readonly canReadAllStats: boolean
 }
 
+/**
+ * pgleak's own session: left out of every snapshot, but it takes one of the usable slots (or a
+ * reserved one once they are gone), so the server is full one connection sooner than the others show.
+ */
+export const PGLEAK_OWN_CONNECTIONS = 1
+
 /** Slots that ordinary roles can open: max_connections less the reserved ones. */
 export function usableSlots(settings: ServerSettings): number {
   return settings.maxConnections - settings.superuserReservedConnections - settings.reservedConnections

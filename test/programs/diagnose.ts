@@ -17,6 +17,8 @@ export interface Diagnosis {
   readonly serverFullSeconds: number | undefined
   /** Every finding of the watch, with when it was first and last seen. */
   readonly findings: readonly TrackedFinding[]
+  /** The most client connections each application held at one poll: proof the programs really ran. */
+  readonly peakByApplication: ReadonlyMap<string, number>
   readonly output: string
 }
 
@@ -36,6 +38,7 @@ export async function watchPrograms(
   let startedAt = 0
   const firstSeconds = new Map<string, number>()
   let serverFullSeconds: number | undefined
+  const peakByApplication = new Map<string, number>()
   try {
     const result = await watch({
       dsn: url,
@@ -48,6 +51,9 @@ export async function watchPrograms(
         }
         if (event.type !== 'sample') return
         const seconds = Math.round((Date.now() - startedAt) / 100) / 10
+        const counts = new Map<string, number>()
+        for (const backend of event.snapshot.backends) if (backend.backendType === 'client backend') counts.set(backend.application, (counts.get(backend.application) ?? 0) + 1)
+        for (const [application, count] of counts) peakByApplication.set(application, Math.max(count, peakByApplication.get(application) ?? 0))
         for (const finding of event.update.current) {
           if (!firstSeconds.has(findingLabel(finding))) firstSeconds.set(findingLabel(finding), seconds)
           if (serverFullSeconds === undefined && finding.kind === 'headroom' && finding.evidence.scope === 'server' && finding.evidence.isFull) serverFullSeconds = seconds
@@ -55,7 +61,7 @@ export async function watchPrograms(
       },
     })
     const output = (await Promise.all(programs.map((p) => p.stop()))).join('\n')
-    return { firstSeconds, serverFullSeconds, findings: result.findings, output }
+    return { firstSeconds, serverFullSeconds, findings: result.findings, peakByApplication, output }
   } finally {
     await Promise.all(programs.map((p) => p.stop()))
   }

@@ -64,8 +64,15 @@ describe('healthy programs stay quiet', () => {
         const alarms = diagnosis.findings.filter((f) => isAtLeast(f.severity, 'warning')).map((f) => `${findingLabel(f)}: ${f.title}`)
         await recordDiagnosis({ program: 'healthy pools, LISTEN, pg_dump', variant: run.variant, expected: 'nothing at warning or above', seconds: null, serverFullSeconds: null, falseAlarms: alarms })
         expect(alarms, diagnosis.output).toEqual([])
-        // The programs really ran: the bursty pool went past its size, the listeners were seen as such.
+        // The programs really ran: the steady pool held its connections, the bursty one went into overflow,
+        // the three listeners and the node-postgres pool were there, and so was pg_dump.
         expect(diagnosis.output).not.toMatch(/Traceback|Error/)
+        const peak = (application: string): number => diagnosis.peakByApplication.get(application) ?? 0
+        expect(peak('shop-steady')).toBeGreaterThanOrEqual(4)
+        expect(peak('shop-bursty')).toBeGreaterThan(10)
+        expect(peak('shop-listener')).toBe(3)
+        expect(peak('node-pool')).toBeGreaterThanOrEqual(2)
+        if (hasPgDump) expect(peak('pg_dump')).toBeGreaterThanOrEqual(1)
       } finally {
         const count = await dumps?.stop()
         if (dumps) expect(count).toBeGreaterThanOrEqual(2)

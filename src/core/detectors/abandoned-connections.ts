@@ -1,12 +1,10 @@
-import { isListenSession, type Backend } from '../backend.js'
+import { isListenSession, isUsedOnlyAtConnect, type Backend } from '../backend.js'
 import { countedClients, groupMembers } from '../connection-summary.js'
 import { formatDuration } from '../duration.js'
 import type { AbandonedConnectionsFinding } from '../finding.js'
 import { groupLabel, groupSubject } from '../group-subject.js'
 import type { DetectorInput } from './detector-input.js'
 
-/** A connection whose last statement ended this soon after it connected was used once and never again. */
-export const USED_ONCE_SECONDS = 3
 /** A newer connection must have been opened this long after one went idle to prove the group skipped it. */
 const WITNESS_MARGIN_MILLIS = 1000
 /**
@@ -49,7 +47,7 @@ function skippedConnections(members: readonly Backend[], nowMillis: number): Can
     candidates.push({
       backend,
       idleSeconds: Math.max(0, (nowMillis - backend.stateChangeMillis) / 1000),
-      isUsedOnce: backend.stateChangeMillis - backend.backendStartMillis <= USED_ONCE_SECONDS * 1000,
+      isUsedOnce: isUsedOnlyAtConnect(backend),
     })
   }
   return candidates

@@ -1,7 +1,7 @@
+import { isUsedOnlyAtConnect } from '../backend.js'
 import type { ChurnFinding, Subject } from '../finding.js'
 import { groupLabel, groupSubject } from '../group-subject.js'
 import { median } from '../series-math.js'
-import { USED_ONCE_SECONDS } from './abandoned-connections.js'
 import type { ChurnTotals } from '../timeline/session-churn.js'
 import { likelyOwner } from '../timeline/timeline.js'
 import type { TimelineDetectorInput } from './timeline-input.js'
@@ -41,6 +41,17 @@ function isOverflowBursts(totals: ChurnTotals, polls: number): boolean {
   return totals.closeBatches > 0 && totals.closed / totals.closeBatches >= OVERFLOW_BATCH && totals.closeBatches <= polls / 2
 }
 
+/** Groups that hold connections older than half a minute and used after their first seconds: a pool's. */
+function groupsWithPooledConnections(timeline: TimelineDetectorInput['timeline'], nowMillis: number): Set<string> {
+  const pooled = new Set<string>()
+  for (const session of timeline.sessions) {
+    const { backendStartMillis, stateChangeMillis } = session.backend
+    if (session.groupId === null || backendStartMillis === null || stateChangeMillis === null) continue
+    if (nowMillis - backendStartMillis >= POOLED_MIN_AGE_SECONDS * 1000 && (session.isReused || !isUsedOnlyAtConnect(session.backend))) pooled.add(session.groupId)
+  }
+  return pooled
+}
+
 /**
  * Connections opened and closed at a steady rate with short lives: a
  * connection per request instead of a pool. Polling sees only the sessions
@@ -52,17 +63,6 @@ function isOverflowBursts(totals: ChurnTotals, polls: number): boolean {
  * halfway between the last poll that saw it and the first that did not, and
  * is short below a couple of seconds (or one and a half poll intervals).
  */
-/** Groups that hold connections older than half a minute and used after their first seconds: a pool's. */
-function groupsWithPooledConnections(timeline: TimelineDetectorInput['timeline'], nowMillis: number): Set<string> {
-  const pooled = new Set<string>()
-  for (const session of timeline.sessions) {
-    const { backendStartMillis, stateChangeMillis } = session.backend
-    if (session.groupId === null || backendStartMillis === null || stateChangeMillis === null) continue
-    if (nowMillis - backendStartMillis >= POOLED_MIN_AGE_SECONDS * 1000 && (session.isReused || stateChangeMillis - backendStartMillis > USED_ONCE_SECONDS * 1000)) pooled.add(session.groupId)
-  }
-  return pooled
-}
-
 export function detectChurn(input: TimelineDetectorInput): ChurnFinding[] {
   const { timeline, thresholds } = input
   const now = timeline.latest?.sampledAtMillis

@@ -3,9 +3,8 @@ import { formatDuration } from '../duration.js'
 import type { ConnectionGrowthEvidence, ConnectionGrowthFinding } from '../finding.js'
 import { groupLabel, groupSubject } from '../group-subject.js'
 import { linearFit, rangeOf, trailingMinimum } from '../series-math.js'
-import { usableSlots } from '../snapshot.js'
+import { PGLEAK_OWN_CONNECTIONS, usableSlots } from '../snapshot.js'
 import type { GroupTimeline } from '../timeline/timeline.js'
-import { PGLEAK_OWN_CONNECTIONS } from './headroom.js'
 import type { TimelineDetectorInput } from './timeline-input.js'
 
 const MIN_FLOOR_WINDOW_MILLIS = 30_000

@@ -3,14 +3,8 @@ import { terminateSql } from '../cleanup-sql.js'
 import { countedClients } from '../connection-summary.js'
 import { NO_SUBJECT, type HeadroomEvidence, type HeadroomFinding, type Severity } from '../finding.js'
 import { connectionHolders, describeHolders, dominantHolder, type ConnectionHolder } from '../holders.js'
-import { usableSlots } from '../snapshot.js'
+import { PGLEAK_OWN_CONNECTIONS, usableSlots } from '../snapshot.js'
 import type { DetectorInput } from './detector-input.js'
-
-/**
- * pgleak's own session: left out of every snapshot, but it takes one of the usable slots (or a
- * reserved one once they are gone), so the server is full one connection sooner than the others show.
- */
-export const PGLEAK_OWN_CONNECTIONS = 1
 
 interface Usage {
   readonly connections: number

@@ -1,8 +1,7 @@
 import type { PoolSizingFinding } from '../finding.js'
 import { groupLabel, groupSubject } from '../group-subject.js'
 import type { SeriesPoint } from '../timeline/count-series.js'
-import { usableSlots } from '../snapshot.js'
-import { PGLEAK_OWN_CONNECTIONS } from './headroom.js'
+import { PGLEAK_OWN_CONNECTIONS, usableSlots } from '../snapshot.js'
 import type { TimelineDetectorInput } from './timeline-input.js'
 
 const WINDOW_MILLIS = 10 * 60_000
