@@ -6,6 +6,7 @@ import { sortFindings, type Finding } from './core/finding.js'
 import { PoolLedger } from './core/pool-ledger.js'
 import { thresholdsFor, type Thresholds } from './core/thresholds.js'
 import { readPoolLog, type PoolLogSummary, type ReadPoolLogOptions } from './sources/logs/read-pool-log.js'
+import { readingNotes } from './sources/logs/reading-notes.js'
 
 export interface AnalyzeLogsOptions {
   /** Force a log format instead of detecting it per file. */
@@ -15,8 +16,17 @@ export interface AnalyzeLogsOptions {
   readonly stdin?: ReadPoolLogOptions['stdin']
 }
 
+/** A file as `analyze` read it, with what a user should know about how it was read. */
+export interface AnalyzedLogFile extends PoolLogSummary {
+  readonly checkouts: number
+  /** Pool timeouts and refused connections the file reports. */
+  readonly exhaustionEvents: number
+  /** How the reading fell short, each a sentence with the fix: pool lines not understood, DEBUG logging off. */
+  readonly notes: readonly string[]
+}
+
 export interface PoolLogAnalysis {
-  readonly files: readonly PoolLogSummary[]
+  readonly files: readonly AnalyzedLogFile[]
   readonly findings: readonly Finding[]
   readonly ledger: PoolLedger
   /** The first and last times the logs carried, when they carry any. */
@@ -26,20 +36,24 @@ export interface PoolLogAnalysis {
 
 export async function analyzePoolLogs(paths: readonly string[], options: AnalyzeLogsOptions = {}): Promise<PoolLogAnalysis> {
   const ledger = new PoolLedger()
-  const files: PoolLogSummary[] = []
+  const files: AnalyzedLogFile[] = []
   let fromMillis: number | null = null
   for (const path of paths) {
-    files.push(
-      await readPoolLog(path, {
-        ...(options.format !== undefined ? { format: options.format } : {}),
-        ...(options.stdin ? { stdin: options.stdin } : {}),
-        onEvent: (event) => {
-          if (event.atMillis !== null && (fromMillis === null || event.atMillis < fromMillis)) fromMillis = event.atMillis
-          ledger.ingest(event)
-        },
-        ...(options.onProgress ? { onProgress: (read: number, total: number | undefined) => options.onProgress!(path, read, total) } : {}),
-      }),
-    )
+    let checkouts = 0
+    let exhaustionEvents = 0
+    const summary = await readPoolLog(path, {
+      ...(options.format !== undefined ? { format: options.format } : {}),
+      ...(options.stdin ? { stdin: options.stdin } : {}),
+      onEvent: (event) => {
+        if (event.atMillis !== null && (fromMillis === null || event.atMillis < fromMillis)) fromMillis = event.atMillis
+        if (event.type === 'checkout') checkouts++
+        else if (event.type === 'pool-timeout' || event.type === 'too-many-clients') exhaustionEvents++
+        ledger.ingest(event)
+      },
+      ...(options.onProgress ? { onProgress: (read: number, total: number | undefined) => options.onProgress!(path, read, total) } : {}),
+    })
+    const file = { ...summary, checkouts, exhaustionEvents }
+    files.push({ ...file, notes: readingNotes(file) })
   }
   const thresholds = thresholdsFor('analyze', options.thresholds)
   const findings = sortFindings(runPoolDetectors({ ledger, thresholds, nowMillis: ledger.nowMillis }))

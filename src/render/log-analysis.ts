@@ -9,7 +9,9 @@ export function renderLogAnalysis(palette: Palette, analysis: PoolLogAnalysis, w
   const lines: string[] = []
   for (const file of analysis.files) {
     const skipped = file.skipped.count > 0 ? palette.yellow(`, ${file.skipped.count} unreadable (first: line ${file.skipped.firstLineNumbers.join(', ')})`) : ''
-    lines.push(`${palette.bold('pgleak analyze')} ${file.path}  ${palette.dim(`${file.format} log · ${file.lines} lines · ${file.events} events`)}${skipped}`)
+    const repeated = file.repeatedInTraceback > 0 ? palette.dim(` · ${file.repeatedInTraceback} quoted again in a traceback, counted once`) : ''
+    lines.push(`${palette.bold('pgleak analyze')} ${file.path}  ${palette.dim(`${file.format} log · ${file.lines} lines · ${file.events} events`)}${skipped}${repeated}`)
+    for (const note of file.notes) lines.push(`  ${palette.yellow('!')} ${note}`)
   }
   lines.push('')
   if (analysis.findings.length === 0) lines.push(palette.green('no findings: every checkout came back, no pool ran out'))
@@ -34,6 +36,11 @@ export function logAnalysisJsonDocument(analysis: PoolLogAnalysis): JsonDocument
         firstSkippedLines: f.skipped.firstLineNumbers,
         overLongLines: f.skipped.overLong,
         binaryLines: f.skipped.binary,
+        unrecognisedPoolLines: f.unrecognisedPoolLines.count,
+        firstUnrecognisedPoolLines: f.unrecognisedPoolLines.first,
+        repeatedInTraceback: f.repeatedInTraceback,
+        checkouts: f.checkouts,
+        notes: f.notes,
       })),
     },
   })

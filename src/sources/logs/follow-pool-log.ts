@@ -1,32 +1,37 @@
 // Follows a pool log as it grows (`watch --pool-log`, `check --pool-log`):
-// each poll reads what was appended since the last one, through the same
-// splitter and parser as `analyze`. A file that does not exist yet is waited
-// for; one that shrinks (rotated, truncated) is read again from the start.
+// each poll pushes what was appended since the last one through the same
+// reader `analyze` uses, so both give the same events for the same file. A
+// file that does not exist yet is waited for; one that shrinks (rotated,
+// truncated) is read again from the start.
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs'
-import { noSkippedLines, noteSkippedLine, type PoolEvent, type SkippedLineCount } from '../../core/pool-event.js'
-import { LineSplitter } from './line-splitter.js'
-import type { LineParser } from './log-format.js'
-import { detectLogFormat, logFormatNamed } from './log-formats.js'
+import type { PoolEvent } from '../../core/pool-event.js'
+import { logFormatNamed } from './log-formats.js'
+import { PoolLogReader, type PoolLogReaderSummary } from './pool-log-reader.js'
 
 const READ_BYTES = 1024 * 1024
 
 export class PoolLogFollower {
   readonly path: string
-  readonly skipped: SkippedLineCount = noSkippedLines()
   readonly #forcedFormat: string | undefined
+  readonly #buffer = Buffer.allocUnsafe(READ_BYTES)
   #offset = 0
-  #splitter = new LineSplitter(this.skipped)
-  #parser: LineParser | undefined
-  #format: string | undefined
+  #pending: PoolEvent[] = []
+  #reader: PoolLogReader
 
   constructor(path: string, format?: string) {
     this.path = path
     this.#forcedFormat = format
     if (format !== undefined) logFormatNamed(format)
+    this.#reader = this.#newReader()
   }
 
   get format(): string | undefined {
-    return this.#format
+    return this.#reader.summary().format
+  }
+
+  /** Lines skipped, not understood, and refusals quoted twice, so far. */
+  summary(): PoolLogReaderSummary {
+    return this.#reader.summary()
   }
 
   /** Reads what was appended since the last call and returns its events. */
@@ -37,38 +42,32 @@ export class PoolLogFollower {
     } catch {
       return []
     }
-    const events: PoolEvent[] = []
+    let grew = false
     try {
       const size = fstatSync(fd).size
       if (size < this.#offset) {
         this.#offset = 0
-        this.#splitter = new LineSplitter(this.skipped)
+        this.#reader = this.#newReader()
       }
-      const buffer = Buffer.alloc(READ_BYTES)
       while (this.#offset < size) {
-        const read = readSync(fd, buffer, 0, Math.min(READ_BYTES, size - this.#offset), this.#offset)
+        const read = readSync(fd, this.#buffer, 0, Math.min(READ_BYTES, size - this.#offset), this.#offset)
         if (read <= 0) break
         this.#offset += read
-        this.#splitter.push(buffer.subarray(0, read), (line, lineNumber) => this.#parse(line, lineNumber, events))
+        grew = true
+        this.#reader.push(this.#buffer.subarray(0, read))
       }
     } finally {
       closeSync(fd)
     }
-    return events
+    // A file that stopped growing before the lines detection wants gets its format from what it has.
+    if (!grew) this.#reader.decideNow()
+    return this.#take()
   }
 
-  #parse(line: string, lineNumber: number, events: PoolEvent[]): void {
-    if (!this.#parser) {
-      const format = this.#forcedFormat !== undefined ? logFormatNamed(this.#forcedFormat) : detectLogFormat([line])
-      this.#format = format.name
-      this.#parser = format.create()
-    }
-    const parsed = this.#parser.parseLine(line, lineNumber)
-    if (parsed === undefined) {
-      noteSkippedLine(this.skipped, lineNumber)
-      return
-    }
-    events.push(...parsed)
+  /** The end of following: the last line, even without a line end, and what the parser held back. */
+  finish(): PoolEvent[] {
+    this.#reader.end()
+    return this.#take()
   }
 
   /** Whether the file exists (yet). */
@@ -78,5 +77,15 @@ export class PoolLogFollower {
     } catch {
       return false
     }
+  }
+
+  #newReader(): PoolLogReader {
+    return new PoolLogReader((event) => this.#pending.push(event), this.#forcedFormat)
+  }
+
+  #take(): PoolEvent[] {
+    const events = this.#pending
+    this.#pending = []
+    return events
   }
 }

@@ -12,6 +12,14 @@ import type { PoolEvent } from '../../core/pool-event.js'
  */
 export const OWN_LINE_NOTHING_TO_SAY: readonly PoolEvent[] = Object.freeze([])
 
+/**
+ * What a parser returns for a line of the pool's own logger whose message it does not understand: a
+ * new library version's wording, or a layout it misreads. The reader counts and shows these
+ * (`unrecognisedPoolLines`) rather than folding them into "nothing to say", because a checkout read
+ * as nothing is a leak missed without a word.
+ */
+export const OWN_LINE_NOT_UNDERSTOOD: readonly PoolEvent[] = Object.freeze([])
+
 export interface LineParser {
   /**
    * Events from one line (none for lines that say nothing about pools).

@@ -32,7 +32,10 @@ export function detectPoolExhaustion(input: PoolDetectorInput): PoolExhaustionFi
         text: pool.firstTimeout?.text ?? null,
       },
       advice:
-        'Every connection of the pool was checked out when more were asked for. If checkouts are not returned (see pool-imbalance), fix that first: a bigger pool only delays the timeout. ' +
+        'Every connection of the pool was checked out when more were asked for. ' +
+        (pool.checkouts === 0
+          ? 'The log has no checkouts of this pool, so whether they come back cannot be told from it: turn on the pool\'s DEBUG logging (see the note on the file) and run again. '
+          : 'If checkouts are not returned (a pool-imbalance finding says so), fix that first: a bigger pool only delays the timeout. ') +
         'If they are returned and the load is real, size the pool for it, keeping processes x (pool size + overflow) under the server\'s usable slots.',
     })
   }

@@ -1,7 +1,10 @@
-// SQLAlchemy's `sqlalchemy.pool` logger, 1.3 to 2.1, in the layouts people
-// configure: basicConfig's `LEVEL:logger:message` (no time), SQLAlchemy's own
-// `%(asctime)s LEVEL logger message`, and common variants with the process
-// and thread ids or brackets around the level. A connection is named by the
+// SQLAlchemy's `sqlalchemy.pool` logger, 1.3 to 2.1, in whatever layout
+// people configure: the time, level, logger (in brackets or not), process and
+// thread ids or names, module, line number and any text of their own, in any
+// order around the logger name, the message last. The message is found by
+// its own words, wherever the layout put it; a line of the pool's logger
+// whose message is none of SQLAlchemy's is reported as not understood, never
+// read as nothing. A connection is named by the
 // address in its repr (`<connection object at 0x7f...; dsn: ...>` for
 // psycopg2, `<psycopg.Connection [IDLE] (...) at 0x7f...>`, asyncpg and
 // pg8000 alike); a pool by its logger name and, when the layout has it, its
@@ -15,7 +18,7 @@
 // regexes on the decoded line. A line given as text is read as its bytes.
 import type { PoolEvent, PoolEventType } from '../../../core/pool-event.js'
 import { asciiOf, bytesAt, indexOfBytes, NeedleSearch, textOf } from '../line-bytes.js'
-import { OWN_LINE_NOTHING_TO_SAY, type LineParser, type LogFormat } from '../log-format.js'
+import { OWN_LINE_NOT_UNDERSTOOD, OWN_LINE_NOTHING_TO_SAY, type LineParser, type LogFormat } from '../log-format.js'
 import { LocalDateTimeReader } from './local-date-time.js'
 
 const LOGGER = 'sqlalchemy.pool'
@@ -24,7 +27,9 @@ const QUEUEPOOL_LIMIT_TEXT = 'QueuePool limit'
 const QUEUEPOOL_LIMIT = /QueuePool limit of size (\d+) overflow (-?\d+) reached, connection timed out, timeout (\d+(?:\.\d+)?)/
 const GC_LEAK = /The garbage collector is trying to clean up (?:non-checked-in )?connection (<.*?>)[,.]/
 const POOL_STATUS = /Pool size: (\d+) {1,2}Connections in pool: (\d+) Current Overflow: (-?\d+) Current Checked out connections: (\d+)/
-const IDS_BEFORE_LEVEL = /\b(\d{2,})\b(?:\s+(\d{2,})\b)?/
+/** A pid has at most 7 digits (Linux's pid_max is 2^22); `%(thread)d` is an address, far longer. */
+const MAX_PID_DIGITS = 7
+const PID_LABEL = /(?:pid|process)[=:]$/i
 const EMPTY: readonly PoolEvent[] = []
 /** Connection addresses remembered, at most (then forgotten all at once: a long log reuses few). */
 const ADDRESSES_KEPT = 4096
@@ -39,6 +44,15 @@ const INVALIDATE_REASON = Buffer.from('> (reason: ')
 const POOL_DISPOSED = Buffer.from('Pool disposed. ')
 const POOL_RECREATING = Buffer.from('Pool recreating')
 const GARBAGE_COLLECTOR = Buffer.from('The garbage collector')
+/** Pool messages that say nothing pgleak uses (pre-ping, reset, errors closing): known, so not "not understood". */
+const QUIET_MESSAGES = [
+  'Pool pre-ping',
+  'Disconnection detected',
+  'Double checkin',
+  'Error ',
+  'Exception ',
+  'Reconnection attempts',
+].map((text) => Buffer.from(text))
 const AT_ADDRESS = Buffer.from(' at 0x')
 /** What follows `Connection <repr>` in the messages about one connection. */
 const CHECKED_OUT = [Buffer.from(' checked out from pool'), 'checkout'] as const
@@ -72,6 +86,61 @@ function connectionIdInText(repr: string): string {
   return repr.slice(at + 4, end)
 }
 
+/** Which of SQLAlchemy's pool messages starts at a place in a line, if any. */
+const enum Message {
+  None,
+  Connection,
+  Created,
+  Closing,
+  HardClosing,
+  Invalidate,
+  Disposed,
+  Recreating,
+  GarbageCollector,
+  Quiet,
+}
+
+function messageAt(bytes: Buffer, at: number, end: number): Message {
+  switch (bytes[at]) {
+    case 67 /* C */:
+      if (bytesAt(bytes, at, end, CONNECTION)) return Message.Connection
+      if (bytesAt(bytes, at, end, CREATED)) return Message.Created
+      if (bytesAt(bytes, at, end, CLOSING)) return Message.Closing
+      return Message.None
+    case 72 /* H */:
+      return bytesAt(bytes, at, end, HARD_CLOSING) ? Message.HardClosing : Message.None
+    case 73 /* I */:
+    case 83 /* S */:
+      return bytesAt(bytes, at, end, INVALIDATE) || bytesAt(bytes, at, end, SOFT_INVALIDATE) ? Message.Invalidate : Message.None
+    case 80 /* P */:
+      if (bytesAt(bytes, at, end, POOL_DISPOSED)) return Message.Disposed
+      if (bytesAt(bytes, at, end, POOL_RECREATING)) return Message.Recreating
+      return bytesAt(bytes, at, end, QUIET_MESSAGES[0]!) ? Message.Quiet : Message.None
+    case 84 /* T */:
+      return bytesAt(bytes, at, end, GARBAGE_COLLECTOR) ? Message.GarbageCollector : Message.None
+    case 68 /* D */:
+    case 69 /* E */:
+    case 82 /* R */:
+      return QUIET_MESSAGES.some((quiet) => bytesAt(bytes, at, end, quiet)) ? Message.Quiet : Message.None
+    default:
+      return Message.None
+  }
+}
+
+/** Ends a field of a layout: what may come right before a message or a number of its own. */
+function endsField(code: number | undefined): boolean {
+  return code === 32 || code === 93 || code === 58 || code === 124 || code === 45 || code === 9 || code === 41 || code === 62
+}
+
+/** Starts a number that is a field of its own (`[1234]`, ` 1234 `, `(1234)`), not part of a word or `file.py:123`. */
+function startsNumberField(code: number | undefined): boolean {
+  return code === undefined || code === 32 || code === 91 || code === 40 || code === 124 || code === 9 || code === 47
+}
+
+function isDigit(code: number | undefined): boolean {
+  return code !== undefined && code >= 48 && code <= 57
+}
+
 class SqlalchemyLineParser implements LineParser {
   /** The pool the last pool line named: a TimeoutError in a traceback names none. */
   #lastPool = LOGGER
@@ -88,6 +157,11 @@ class SqlalchemyLineParser implements LineParser {
   /** The current line's %(process)d and %(thread)d: fields, so no object is made per line. */
   #process: number | undefined
   #thread: string | undefined
+  /** Where the last line's time was, from the line's start: a layout keeps it in one place. */
+  #timeOffset = 0
+  /** Where the current line's time starts and ends, when it has one. */
+  #timeAt = -1
+  #timeEnd = -1
 
   parseLine(line: string, lineNumber: number): readonly PoolEvent[] | undefined {
     const bytes = Buffer.from(line)
@@ -111,54 +185,67 @@ class SqlalchemyLineParser implements LineParser {
     if (before !== 32 && before !== 58 && before !== 91 && before !== 93 && before !== 124 && before !== 9) return EMPTY
     let messageStart = loggerEnd
     for (let code = bytes[messageStart]; messageStart < end && (endsLogger(code) || code === 45); code = bytes[++messageStart]);
+    let message = messageStart < end ? messageAt(bytes, messageStart, end) : Message.None
+    // Fields after the logger name (`[%(threadName)s]`, `%(process)d`, `%(module)s:%(lineno)d`): the
+    // message is the first of SQLAlchemy's that starts a field.
+    for (let at = messageStart + 1; message === Message.None && at < end; at++) {
+      if (endsField(bytes[at - 1]) && (message = messageAt(bytes, at, end)) !== Message.None) messageStart = at
+    }
+    const hasLimitText = this.#queuePoolLimit.next(bytes, loggerEnd) < end
+    if (message === Message.None) return hasLimitText ? this.#timeout(textOf(bytes, start, end), lineNumber, this.#timeOf(bytes, start, loggerAt), undefined) : OWN_LINE_NOT_UNDERSTOOD
 
-    const first = messageStart < end ? bytes[messageStart] : -1
     let type: PoolEventType | undefined
     let reprStart = -1
     let reprEnd = end
-    let other: 'disposed' | 'recreating' | 'gc' | undefined
-
-    if (first === 67 /* C */) {
-      if (bytesAt(bytes, messageStart, end, CONNECTION)) {
+    switch (message) {
+      case Message.Connection: {
         reprStart = messageStart + 11
         // Both end in `pool`, `...m pool` or `...o pool`; most other `Connection <...>` messages
-        // (reset, rollback, pre-ping) do not.
-        if (bytes[end - 1] === 108 /* l */) {
-          const [suffix, suffixType] = bytes[end - 6] === 109 /* m */ ? CHECKED_OUT : RETURNED
-          if (bytesAt(bytes, end - suffix.length, end, suffix)) {
-            type = suffixType
-            reprEnd = end - suffix.length
+        // (reset, rollback, pre-ping) do not. A layout with fields after the message is searched.
+        const [suffix, suffixType] = bytes[end - 6] === 109 /* m */ ? CHECKED_OUT : RETURNED
+        if (bytes[end - 1] === 108 /* l */ && bytesAt(bytes, end - suffix.length, end, suffix)) {
+          type = suffixType
+          reprEnd = end - suffix.length
+        } else {
+          for (const [other, otherType] of [CHECKED_OUT, RETURNED]) {
+            const at = indexOfBytes(bytes, other, reprStart, end, end)
+            if (at !== -1) {
+              type = otherType
+              reprEnd = at
+              break
+            }
           }
         }
-      } else if (bytesAt(bytes, messageStart, end, CREATED)) {
+        break
+      }
+      case Message.Created:
         type = 'connect'
         reprStart = messageStart + 23
-      } else if (bytesAt(bytes, messageStart, end, CLOSING)) {
+        break
+      case Message.Closing:
         type = 'close'
         reprStart = messageStart + 19
+        break
+      case Message.HardClosing:
+        type = 'close'
+        reprStart = messageStart + 24
+        break
+      case Message.Invalidate: {
+        type = 'invalidate'
+        reprStart = bytes.indexOf(60 /* < */, messageStart)
+        const reason = indexOfBytes(bytes, INVALIDATE_REASON, reprStart, end, end)
+        if (reason !== -1) reprEnd = reason + 1
+        break
       }
-    } else if (first === 72 /* H */ && bytesAt(bytes, messageStart, end, HARD_CLOSING)) {
-      type = 'close'
-      reprStart = messageStart + 24
-    } else if ((first === 73 || first === 83) /* I, S */ && (bytesAt(bytes, messageStart, end, INVALIDATE) || bytesAt(bytes, messageStart, end, SOFT_INVALIDATE))) {
-      type = 'invalidate'
-      reprStart = bytes.indexOf(60 /* < */, messageStart)
-      const reason = indexOfBytes(bytes, INVALIDATE_REASON, reprStart, end, end)
-      if (reason !== -1) reprEnd = reason + 1
-    } else if (first === 80 /* P */) {
-      if (bytesAt(bytes, messageStart, end, POOL_DISPOSED)) other = 'disposed'
-      else if (bytesAt(bytes, messageStart, end, POOL_RECREATING)) other = 'recreating'
-    } else if (first === 84 /* T */ && bytesAt(bytes, messageStart, end, GARBAGE_COLLECTOR)) {
-      other = 'gc'
     }
+    const other = message === Message.Disposed ? 'disposed' : message === Message.Recreating ? 'recreating' : message === Message.GarbageCollector ? 'gc' : undefined
     const isEvent = (type !== undefined && reprStart !== -1) || other !== undefined
-    const hasLimitText = this.#queuePoolLimit.next(bytes, messageStart) < end
     if (!isEvent && !hasLimitText) return OWN_LINE_NOTHING_TO_SAY
 
     // Time, ids and pool only for lines that make an event: most pool lines (reset, rollback) do not.
-    const atMillis = this.#timeOf(bytes, start, end)
-    // The ids, when the layout has them, sit between the time (if any) and the logger.
-    this.#readIds(bytes, atMillis !== null ? this.#dateTime.end : start, loggerAt)
+    const atMillis = this.#timeOf(bytes, start, loggerAt)
+    // The ids, when the layout has them, sit around the logger name, outside the time and the message.
+    this.#readIds(bytes, start, loggerAt, loggerEnd, messageStart)
     const process = this.#process
     const thread = this.#thread
     const pool = this.#poolName(bytes, start, loggerAt, loggerEnd, process, isLastLogger)
@@ -197,29 +284,79 @@ class SqlalchemyLineParser implements LineParser {
     return (extra ? Object.assign(event, extra) : event) as PoolEvent
   }
 
-  /** `%(asctime)s` at the start of the line (`2024-05-01 12:00:00,123`), optionally in brackets. */
-  #timeOf(bytes: Buffer, start: number, end: number): number | null {
-    const at = bytes[start] === 91 /* [ */ ? start + 1 : start
-    if (end < at + 19 || bytes[at + 4] !== 45 || bytes[at + 7] !== 45 || bytes[at + 13] !== 58) return null
+  /**
+   * `%(asctime)s` (`2024-05-01 12:00:00,123`) in the fields before the logger: at the start, in
+   * brackets, or after a level or any text; found once and then looked for at the same place.
+   */
+  #timeOf(bytes: Buffer, start: number, headEnd: number): number | null {
+    this.#timeAt = -1
+    let at = start + this.#timeOffset
+    if (!this.#isDateAt(bytes, at, headEnd)) {
+      at = start
+      while (at < headEnd && !this.#isDateAt(bytes, at, headEnd)) at++
+      if (at >= headEnd) return null
+      this.#timeOffset = at - start
+    }
     // asctime has no zone: it is the writer's local time, which pgleak cannot know; it reads it as UTC,
     // which keeps every duration right.
-    return this.#dateTime.readBytes(bytes, at, end, true) ? this.#dateTime.localMillis : null
+    if (!this.#dateTime.readBytes(bytes, at, headEnd, true)) return null
+    this.#timeAt = at
+    this.#timeEnd = this.#dateTime.end
+    return this.#dateTime.localMillis
   }
 
-  /** `%(process)d` and `%(thread)d` between the time and the logger name, when the layout has them. */
-  #readIds(bytes: Buffer, headStart: number, loggerAt: number): void {
+  #isDateAt(bytes: Buffer, at: number, end: number): boolean {
+    return end >= at + 19 && bytes[at + 4] === 45 && bytes[at + 7] === 45 && bytes[at + 13] === 58 && isDigit(bytes[at]) && isDigit(bytes[at + 3]) && (at === 0 || !isDigit(bytes[at - 1]))
+  }
+
+  /**
+   * `%(process)d` and `%(thread)d` or `%(threadName)s`, wherever the layout put them around the logger:
+   * a number that is a field of its own is the process when it has at most 7 digits (Linux's pid_max is
+   * 2^22) and the thread when longer; `file.py:123`, `req=42` and the time's digits are not ids.
+   */
+  #readIds(bytes: Buffer, start: number, loggerAt: number, loggerEnd: number, messageAt: number): void {
     this.#process = undefined
     this.#thread = undefined
-    let hasDigit = false
-    for (let i = headStart; i < loggerAt && !hasDigit; i++) {
-      const code = bytes[i]!
-      hasDigit = code >= 48 && code <= 57
+    if (this.#timeAt === -1) this.#readIdsIn(bytes, start, loggerAt)
+    else {
+      this.#readIdsIn(bytes, start, this.#timeAt)
+      this.#readIdsIn(bytes, this.#timeEnd, loggerAt)
     }
-    if (!hasDigit) return
-    const match = IDS_BEFORE_LEVEL.exec(textOf(bytes, headStart, loggerAt))
-    if (!match?.[1]) return
-    this.#process = Number(match[1])
-    if (match[2] !== undefined) this.#thread = own(match[2])
+    this.#readIdsIn(bytes, loggerEnd, messageAt)
+  }
+
+  #readIdsIn(bytes: Buffer, from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      const code = bytes[i]!
+      if (code === 84 /* T */ || code === 116 /* t */) {
+        if (this.#thread === undefined && asciiOf(bytes, i, Math.min(i + 6, to)).toLowerCase() === 'thread') this.#thread = this.#threadNameAround(bytes, from, i, to)
+        continue
+      }
+      if (!isDigit(code) || isDigit(bytes[i - 1]) || (i > from && !startsNumberField(bytes[i - 1]) && !PID_LABEL.test(asciiOf(bytes, Math.max(from, i - 8), i)))) continue
+      let digitsEnd = i
+      while (digitsEnd < to && isDigit(bytes[digitsEnd])) digitsEnd++
+      if (digitsEnd < to && !endsField(bytes[digitsEnd]) && bytes[digitsEnd] !== 44 /* , */) {
+        i = digitsEnd
+        continue
+      }
+      const digits = digitsEnd - i
+      if (digits <= MAX_PID_DIGITS) this.#process ??= Number(asciiOf(bytes, i, digitsEnd))
+      else this.#thread ??= asciiOf(bytes, i, digitsEnd)
+      i = digitsEnd
+    }
+  }
+
+  /** The thread name a `Thread` in the fields is part of: the whole bracket it is in, or its word. */
+  #threadNameAround(bytes: Buffer, from: number, at: number, to: number): string {
+    let open = at
+    while (open > from && bytes[open - 1] !== 91 /* [ */ && bytes[open - 1] !== 32) open--
+    if (bytes[open - 1] === 91) {
+      const close = bytes.indexOf(93 /* ] */, at)
+      if (close !== -1 && close < to) return textOf(bytes, open, close)
+    }
+    let close = at
+    while (close < to && bytes[close] !== 32 && bytes[close] !== 93) close++
+    return textOf(bytes, open, close)
   }
 
   #poolName(bytes: Buffer, start: number, loggerAt: number, loggerEnd: number, process: number | undefined, isLastLogger: boolean): string {

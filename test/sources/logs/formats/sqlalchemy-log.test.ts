@@ -36,7 +36,7 @@ describe('the SQLAlchemy pool log parser', () => {
     const lines = [
       `${T} DEBUG sqlalchemy.pool.impl.QueuePool Connection ${a} checked out from pool`,
       `DEBUG:sqlalchemy.pool.impl.QueuePool:Connection ${b} checked out from pool`,
-      `${T} 4242 140001 DEBUG sqlalchemy.pool.impl.QueuePool.reports Connection ${a} being returned to pool`,
+      `${T} 4242 139872541919040 DEBUG sqlalchemy.pool.impl.QueuePool.reports Connection ${a} being returned to pool`,
       `${T} DEBUG sqlalchemy.pool.impl.QueuePool Connection ${b} being returned to pool`,
       `[${T}] [DEBUG] sqlalchemy.pool.impl.QueuePool: Connection ${a} checked out from pool`,
     ]
@@ -45,7 +45,7 @@ describe('the SQLAlchemy pool log parser', () => {
     expect(events.map((e) => [e.type, e.pool, e.connection, e.process, e.thread])).toEqual([
       ['checkout', 'sqlalchemy.pool.impl.QueuePool', '0x7f0000000a10', undefined, undefined],
       ['checkout', 'sqlalchemy.pool.impl.QueuePool', '0x7f0000000b20', undefined, undefined],
-      ['checkin', 'sqlalchemy.pool.impl.QueuePool.reports[pid 4242]', '0x7f0000000a10', 4242, '140001'],
+      ['checkin', 'sqlalchemy.pool.impl.QueuePool.reports[pid 4242]', '0x7f0000000a10', 4242, '139872541919040'],
       ['checkin', 'sqlalchemy.pool.impl.QueuePool', '0x7f0000000b20', undefined, undefined],
       ['checkout', 'sqlalchemy.pool.impl.QueuePool', '0x7f0000000a10', undefined, undefined],
     ])
