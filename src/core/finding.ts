@@ -262,8 +262,14 @@ export interface MultiplePoolsEvidence {
   readonly connectionsCreated: number
   readonly connectionsClosed: number
   readonly stillOpen: number
-  /** Connections created while the pool had idle ones it would have reused. */
+  /** Connections created while others sat unused for 2 s or 20 checkouts: ones a single pool would have handed out. */
   readonly createdWhileIdle: number
+  /** The most such unused connections at one creation. */
+  readonly strandedConnections: number
+  /** Pools of the process created while another of its pools kept idle connections (a pool per test or per call). */
+  readonly poolsCreatedBesideIdle: number
+  /** The process, when the log names it; null when it does not. */
+  readonly process: number | null
   readonly checkouts: number
   readonly checkins: number
 }

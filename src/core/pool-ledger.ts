@@ -21,6 +21,9 @@ export interface ConnectionState {
   createdAtMillis: number | null
   backendPid?: number
   checkout: Checkout | undefined
+  /** Since when it has sat in the pool unused: a time, and the pool's checkout count then. */
+  idleSinceMillis: number | null
+  idleSinceCheckouts: number
 }
 
 export interface LongHold {
@@ -46,8 +49,19 @@ export interface PoolState {
   closed: number
   checkouts: number
   checkins: number
-  /** Connections created while the same pool had idle ones: one pool would have reused those. */
+  /** The process the pool lives in, when the log says (`%(process)d`, a JSON-lines `process`). */
+  readonly process: number | undefined
+  /** The pool appeared while another pool of its process kept idle connections: a pool made per test or per call, not at start-up. */
+  readonly createdBesideIdlePool: boolean
+  /**
+   * Connections created while others of the same pool sat unused long enough that one pool would have
+   * handed them out (see `isStranded`): what only more pools than one under one name make.
+   */
   createdWhileIdle: number
+  /** The most such unused connections at one creation. */
+  maxStranded: number
+  /** Idle connections, the longest idle first: a checkin moves one to the end. */
+  readonly idle: Map<string, ConnectionState>
   /** Connections checked out right now (the rest of `connections` are idle in the pool): kept by `#checkOut`, `#checkIn` and `#forget` alone. */
   checkedOut: number
   disposed: number
@@ -91,6 +105,16 @@ export interface ServerSessionStats {
 }
 
 const SAMPLE_LIMIT = 2000
+/**
+ * A connection idle this long, or through this many of its pool's checkouts, when the pool opens
+ * another was never going to be handed out: one pool creates a connection only when none is idle.
+ * The margins cover what the log's order hides: a connection returned while another was being
+ * opened (a connect takes milliseconds; under load, a second), and checkouts taken meanwhile.
+ */
+const STRANDED_AFTER_MILLIS = 2000
+const STRANDED_AFTER_CHECKOUTS = 20
+/** Counting stranded connections stops here: the verdict needs a few, and a leak's log has thousands. */
+const STRANDED_COUNTED = 100
 const LONG_HOLDS_KEPT = 10
 const LEAK_WARNINGS_KEPT = 20
 const COLLECTED_KEPT = 20
@@ -146,7 +170,11 @@ export class PoolLedger {
         closed: 0,
         checkouts: 0,
         checkins: 0,
+        process: event.process,
+        createdBesideIdlePool: this.#hasIdlePool(event.process),
         createdWhileIdle: 0,
+        maxStranded: 0,
+        idle: new Map(),
         checkedOut: 0,
         disposed: 0,
         timeouts: 0,
@@ -172,12 +200,19 @@ export class PoolLedger {
     return pool
   }
 
+  /** Whether a pool of this process keeps connections, none of them checked out. */
+  #hasIdlePool(process: number | undefined): boolean {
+    for (const pool of this.pools.values()) if (pool.process === process && pool.checkedOut === 0 && pool.connections.size > 0) return true
+    return false
+  }
+
   #connection(pool: PoolState, event: PoolEvent): ConnectionState | undefined {
     if (event.connection === undefined) return undefined
     let connection = pool.connections.get(event.connection)
     if (!connection) {
-      connection = { id: event.connection, createdAtMillis: null, checkout: undefined }
+      connection = { id: event.connection, createdAtMillis: null, checkout: undefined, idleSinceMillis: event.atMillis, idleSinceCheckouts: pool.checkouts }
       pool.connections.set(event.connection, connection)
+      pool.idle.set(connection.id, connection)
     }
     if (event.backendPid !== undefined) connection.backendPid = event.backendPid
     return connection
@@ -201,7 +236,9 @@ export class PoolLedger {
         // opened after the collector dropped one refills its place: neither is a second pool.
         const isReplacement = pool.lastEventType === 'close' || pool.lastEventType === 'invalidate' || pool.droppedUnrefilled > 0
         if (pool.droppedUnrefilled > 0) pool.droppedUnrefilled--
-        if (idleConnections(pool) > 0 && !isReplacement) pool.createdWhileIdle++
+        const stranded = isReplacement ? 0 : strandedCount(pool, event.atMillis)
+        if (stranded > 0) pool.createdWhileIdle++
+        if (stranded > pool.maxStranded) pool.maxStranded = stranded
         pool.created++
         const connection = this.#connection(pool, event)
         if (connection) connection.createdAtMillis = event.atMillis
@@ -219,7 +256,7 @@ export class PoolLedger {
         const connection = this.#connection(pool, event)
         if (!connection?.checkout) return
         const out = connection.checkout
-        checkIn(pool, connection)
+        checkIn(pool, connection, event.atMillis)
         let longHold: LongHold | undefined
         if (out.atMillis !== null && event.atMillis !== null) {
           const heldSeconds = Math.max(0, (event.atMillis - out.atMillis) / 1000)
@@ -291,25 +328,45 @@ export class PoolLedger {
  * (`taken`, before this one): the sample stays recent and costs O(1) per value.
  */
 
-/** Connections open in the pool and not checked out. */
-function idleConnections(pool: PoolState): number {
-  return pool.connections.size - pool.checkedOut
+/** Whether an idle connection has sat unused longer than one pool would leave it while opening another. */
+function isStranded(connection: ConnectionState, pool: PoolState, atMillis: number | null): boolean {
+  if (pool.checkouts - connection.idleSinceCheckouts >= STRANDED_AFTER_CHECKOUTS) return true
+  return atMillis !== null && connection.idleSinceMillis !== null && atMillis - connection.idleSinceMillis >= STRANDED_AFTER_MILLIS
+}
+
+/** The pool's stranded idle connections, longest idle first, where the rest are idle for less. */
+function strandedCount(pool: PoolState, atMillis: number | null): number {
+  let count = 0
+  for (const connection of pool.idle.values()) {
+    if (count >= STRANDED_COUNTED || !isStranded(connection, pool, atMillis)) break
+    count++
+  }
+  return count
 }
 
 function checkOut(pool: PoolState, connection: ConnectionState, checkout: Checkout): void {
   if (!connection.checkout) pool.checkedOut++
   connection.checkout = checkout
+  pool.idle.delete(connection.id)
 }
 
-function checkIn(pool: PoolState, connection: ConnectionState): void {
-  if (connection.checkout) pool.checkedOut--
+function checkIn(pool: PoolState, connection: ConnectionState, atMillis: number | null): void {
+  if (connection.checkout) {
+    pool.checkedOut--
+    connection.idleSinceMillis = atMillis
+    connection.idleSinceCheckouts = pool.checkouts
+    pool.idle.delete(connection.id)
+    pool.idle.set(connection.id, connection)
+  }
   connection.checkout = undefined
 }
 
 /** The connection is gone from the pool (closed, disposed, collected). */
 function forget(pool: PoolState, connection: ConnectionState): void {
-  checkIn(pool, connection)
+  if (connection.checkout) pool.checkedOut--
+  connection.checkout = undefined
   pool.connections.delete(connection.id)
+  pool.idle.delete(connection.id)
 }
 
 /** One object per checkout, built in one go: this runs for every checkout of a log of millions. */

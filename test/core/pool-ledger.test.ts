@@ -28,17 +28,47 @@ describe('PoolLedger and the pool detectors', () => {
     expect(detectMultiplePools({ ledger: ledgerOf(events), thresholds: DEFAULT_THRESHOLDS, nowMillis: NOW + 10_000 })).toEqual([])
   })
 
-  it('counts connections opened while idle ones wait as more pools than one', () => {
+  it('counts connections opened while others sat unused for seconds as more pools than one', () => {
     const events: PoolEvent[] = []
     for (let i = 0; i < 5; i++) events.push(event('connect', `c${i}`, i), event('checkout', `c${i}`, i), event('checkin', `c${i}`, i))
     const [finding] = detectMultiplePools({ ledger: ledgerOf(events), thresholds: DEFAULT_THRESHOLDS, nowMillis: NOW + 10_000 })
-    expect(finding?.evidence).toMatchObject({ createdWhileIdle: 4, connectionsCreated: 5, connectionsClosed: 0, checkouts: 5, checkins: 5 })
+    // c2 opens while c0 has sat 2 s, c3 beside c0 and c1, c4 beside three.
+    expect(finding?.evidence).toMatchObject({ createdWhileIdle: 3, strandedConnections: 3, connectionsCreated: 5, connectionsClosed: 0, checkouts: 5, checkins: 5 })
+  })
+
+  it('takes connections opened while others had just come back (threads starting together, a burst into overflow) for one pool', () => {
+    const events: PoolEvent[] = []
+    // Sixteen threads at once: each connect is logged after the connection is made, by when others are back.
+    // QueuePool(5, 10): fifteen connections; the overflow ten are closed as they come back to a full pool.
+    for (let i = 0; i < 15; i++) events.push(event('connect', `c${i}`, i * 0.01), event('checkout', `c${i}`, i * 0.01))
+    for (let i = 0; i < 15; i++) events.push(event('checkin', `c${i}`, 0.2 + i * 0.01), ...(i >= 5 ? [event('close', `c${i}`, 0.2 + i * 0.01)] : []))
+    // Bursts every few seconds into overflow, overflow closed on return to a full pool.
+    for (let burst = 1; burst <= 10; burst++) {
+      const at = burst * 3
+      for (let i = 0; i < 5; i++) events.push(event('checkout', `c${i}`, at))
+      for (let i = 0; i < 4; i++) events.push(event('connect', `o${burst}-${i}`, at + 0.02), event('checkout', `o${burst}-${i}`, at + 0.02))
+      events.push(event('checkin', 'c0', at + 0.01))
+      for (let i = 0; i < 4; i++) events.push(event('checkin', `o${burst}-${i}`, at + 0.3), event('close', `o${burst}-${i}`, at + 0.3))
+      for (let i = 1; i < 5; i++) events.push(event('checkin', `c${i}`, at + 0.3))
+    }
+    expect(detectMultiplePools({ ledger: ledgerOf(events), thresholds: DEFAULT_THRESHOLDS, nowMillis: NOW + 40_000 })).toEqual([])
+  })
+
+  it('tells pools of different processes apart: four workers with a pool each are not four pools too many', () => {
+    const events: PoolEvent[] = []
+    for (const process of [101, 102, 103, 104]) {
+      for (let i = 0; i < 3; i++) {
+        const pool = `QueuePool[pid ${process}]`
+        events.push({ ...event('connect', `${process}-${i}`, i), pool, process }, { ...event('checkout', `${process}-${i}`, i), pool, process }, { ...event('checkin', `${process}-${i}`, i + 0.1), pool, process })
+      }
+    }
+    expect(detectMultiplePools({ ledger: ledgerOf(events), thresholds: DEFAULT_THRESHOLDS, nowMillis: NOW + 10_000 })).toEqual([])
   })
 
   it('knows which connections are idle whatever the log began with or a leak detector said', () => {
     // A log followed from its middle: b is returned before the ledger saw it taken, so it is idle;
     // a, reported by a leak detector, is out. Opening c while b waits is a second pool's doing...
-    const fromTheMiddle = ledgerOf([event('connect', 'a', 0), event('leak-warning', 'a', 1), event('checkin', 'b', 2), event('connect', 'c', 3)])
+    const fromTheMiddle = ledgerOf([event('connect', 'a', 0), event('leak-warning', 'a', 1), event('checkin', 'b', 2), event('connect', 'c', 4.5)])
     expect(fromTheMiddle.pools.get('p')).toMatchObject({ createdWhileIdle: 1, checkedOut: 1 })
     // ...but opening one while the only connection is out (leak-warned, then unleaked later) is not.
     const exhausted = ledgerOf([event('connect', 'a', 0), event('leak-warning', 'a', 1), event('connect', 'b', 2), event('unleaked', 'a', 3)])
