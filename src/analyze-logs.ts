@@ -1,7 +1,7 @@
 // `analyze` on pool and server logs: every file streamed into one ledger
 // (a pool log and the server's log of the same run belong together), then
 // the pool detectors. The library entry point behind `pgleak analyze LOG`.
-import { runPoolDetectors } from './core/detectors/pool/index.js'
+import { runPoolDetectors, type PoolSizeSpec } from './core/detectors/pool/index.js'
 import { sortFindings, type Finding } from './core/finding.js'
 import { PoolLedger } from './core/pool-ledger.js'
 import { thresholdsFor, type Thresholds } from './core/thresholds.js'
@@ -14,7 +14,14 @@ export interface AnalyzeLogsOptions {
   readonly thresholds?: Partial<Thresholds>
   readonly onProgress?: (path: string, bytesRead: number, totalBytes: number | undefined) => void
   readonly stdin?: ReadPoolLogOptions['stdin']
+  /** The server's max_connections (`--max-connections`): pool sizing is judged against it, less the superuser reserve. */
+  readonly maxConnections?: number
+  /** `--pool-size 5+10`: the size of pools whose logs do not say. */
+  readonly assumedPoolSize?: PoolSizeSpec
 }
+
+/** PostgreSQL's superuser_reserved_connections by default: slots no application gets. */
+export const DEFAULT_RESERVED_CONNECTIONS = 3
 
 /** A file as `analyze` read it, with what a user should know about how it was read. */
 export interface AnalyzedLogFile extends PoolLogSummary {
@@ -56,6 +63,14 @@ export async function analyzePoolLogs(paths: readonly string[], options: Analyze
     files.push({ ...file, notes: readingNotes(file) })
   }
   const thresholds = thresholdsFor('analyze', options.thresholds)
-  const findings = sortFindings(runPoolDetectors({ ledger, thresholds, nowMillis: ledger.nowMillis }))
+  const findings = sortFindings(
+    runPoolDetectors({
+      ledger,
+      thresholds,
+      nowMillis: ledger.nowMillis,
+      ...(options.maxConnections !== undefined ? { usableSlots: options.maxConnections - DEFAULT_RESERVED_CONNECTIONS } : {}),
+      ...(options.assumedPoolSize ? { assumedPoolSize: options.assumedPoolSize } : {}),
+    }),
+  )
   return { files, findings, ledger, fromMillis, toMillis: ledger.nowMillis }
 }

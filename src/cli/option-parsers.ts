@@ -43,3 +43,10 @@ export function parseCountOption(value: string): number {
   if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`'${value}' is not a positive number.`)
   return number
 }
+
+/** `5+10` (pool size + overflow) or `20` (a pool without overflow). */
+export function parsePoolSize(value: string): { size: number; overflow: number } {
+  const match = /^\s*(\d+)\s*(?:\+\s*(\d+)\s*)?$/.exec(value)
+  if (!match || Number(match[1]) <= 0) throw new InvalidArgumentError(`'${value}' is not a pool size: give size+overflow, e.g. 5+10, or a size, e.g. 20.`)
+  return { size: Number(match[1]), overflow: Number(match[2] ?? 0) }
+}

@@ -165,7 +165,9 @@ export interface AbandonedConnectionsEvidence {
   readonly lastQuery: string | null
 }
 
-export interface PoolSizingEvidence {
+/** `pool-sizing` seen on the server: a group's bursts to the limit that came back down. */
+export interface ServerPoolSizingEvidence {
+  readonly basis: 'server'
   /** Times the group's bursts took the server to its limit and came back down, in the window. */
   readonly bursts: number
   /** The group's most connections at a burst, and its floor between bursts. */
@@ -178,6 +180,34 @@ export interface PoolSizingEvidence {
   readonly clientAddresses: readonly { readonly address: string; readonly connections: number }[]
   readonly windowSeconds: number
 }
+
+/** One pool in a `pool-sizing` judged from pool logs. */
+export interface SizedPool {
+  readonly pool: string
+  readonly process: number | null
+  /** Its size and overflow, null when the log never said. */
+  readonly poolSize: number | null
+  readonly maxOverflow: number | null
+  /** Where the size came from: the pool's own log, another process's pool of the same library, `--pool-size`, or the most it was seen to open. */
+  readonly sizeFrom: 'log' | 'same-library' | 'pool-size-option' | 'peak-seen'
+  /** The most connections it can open (size + overflow), or the most it was seen to hold open. */
+  readonly canOpen: number
+  readonly peakOpen: number
+}
+
+/** `pool-sizing` from pool logs: the pools' arithmetic against the server's slots. */
+export interface PoolLogSizingEvidence {
+  readonly basis: 'pool-logs'
+  readonly pools: readonly SizedPool[]
+  readonly processes: number
+  /** What the pools can open together. */
+  readonly canOpen: number
+  readonly usableSlots: number
+  /** Connections the server refused while the logs ran. */
+  readonly refusedConnections: number
+}
+
+export type PoolSizingEvidence = ServerPoolSizingEvidence | PoolLogSizingEvidence
 
 export interface LeftoverSession {
   readonly pid: number

@@ -10,7 +10,7 @@ import type { Finding } from './finding.js'
 import { FindingTracker, type TrackedFinding, type TrackerUpdate } from './finding-tracker.js'
 import type { GroupDimension } from './grouping.js'
 import type { IgnoreRule } from './ignore-rule.js'
-import type { ServerSettings, Snapshot } from './snapshot.js'
+import { usableSlots, type ServerSettings, type Snapshot } from './snapshot.js'
 import type { Thresholds } from './thresholds.js'
 import { Timeline, type TimelineOptions } from './timeline/timeline.js'
 
@@ -81,7 +81,7 @@ export class LeakMonitor {
     }
     let current = [...runSnapshotDetectors({ snapshot, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore, groupBy: this.#options.groupBy }), ...this.#timelineFindings]
     if (this.poolLedger) {
-      const fromPools = runPoolDetectors({ ledger: this.poolLedger, thresholds: this.#options.thresholds, nowMillis: poolNowMillis ?? snapshot.sampledAtMillis, snapshot })
+      const fromPools = runPoolDetectors({ ledger: this.poolLedger, thresholds: this.#options.thresholds, nowMillis: poolNowMillis ?? snapshot.sampledAtMillis, snapshot, usableSlots: usableSlots(this.#settings) })
       current = joinPoolFindings(current, fromPools)
     }
     return { current, ...this.#tracker.update(current, snapshot.sampledAtMillis) }
@@ -90,7 +90,7 @@ export class LeakMonitor {
   /** The pool log's verdict when the run is over: a checkout still out now was never returned, however recent. */
   concludePools(nowMillis: number): Finding[] {
     if (!this.poolLedger) return []
-    return runPoolDetectors({ ledger: this.poolLedger, thresholds: { ...this.#options.thresholds, unreturnedAfterSeconds: 0 }, nowMillis })
+    return runPoolDetectors({ ledger: this.poolLedger, thresholds: { ...this.#options.thresholds, unreturnedAfterSeconds: 0 }, nowMillis, usableSlots: usableSlots(this.#settings) })
   }
 
   markGap(fromMillis: number, toMillis: number, reason: string): void {

@@ -60,6 +60,8 @@ export interface PoolState {
   createdWhileIdle: number
   /** The most such unused connections at one creation. */
   maxStranded: number
+  /** The most connections it held open at once. */
+  peakOpen: number
   /** Idle connections, the longest idle first: a checkin moves one to the end. */
   readonly idle: Map<string, ConnectionState>
   /** Connections checked out right now (the rest of `connections` are idle in the pool): kept by `#checkOut`, `#checkIn` and `#forget` alone. */
@@ -174,6 +176,7 @@ export class PoolLedger {
         createdBesideIdlePool: this.#hasIdlePool(event.process),
         createdWhileIdle: 0,
         maxStranded: 0,
+        peakOpen: 0,
         idle: new Map(),
         checkedOut: 0,
         disposed: 0,
@@ -242,6 +245,7 @@ export class PoolLedger {
         pool.created++
         const connection = this.#connection(pool, event)
         if (connection) connection.createdAtMillis = event.atMillis
+        if (pool.connections.size > pool.peakOpen) pool.peakOpen = pool.connections.size
         return
       }
       case 'checkout': {

@@ -81,10 +81,15 @@ export function formatEvidence(finding: Finding, maxQueryLength = 100): string {
     }
     case 'multiple-pools': {
       const e = finding.evidence
-      return `${e.connectionsCreated} connections created, ${e.connectionsClosed} closed, ${e.stillOpen} still open · ${e.createdWhileIdle} opened while idle ones waited · ${e.checkouts} checkouts, ${e.checkins} checkins${e.pools > 1 ? ` · ${e.pools} pools` : ''}`
+      const stranded = e.createdWhileIdle > 0 ? ` · ${e.createdWhileIdle} opened while up to ${e.strandedConnections} sat unused` : ''
+      return `${e.connectionsCreated} connections created, ${e.connectionsClosed} closed, ${e.stillOpen} still open${stranded} · ${e.checkouts} checkouts, ${e.checkins} checkins${e.pools > 1 ? ` · ${e.pools} pools` : ''}${e.process !== null ? ` · process ${e.process}` : ''}`
     }
     case 'pool-sizing': {
       const e = finding.evidence
+      if (e.basis === 'pool-logs') {
+        const pools = e.pools.map((p) => `${p.pool} ${p.sizeFrom === 'peak-seen' ? `${p.peakOpen} seen open` : `${p.poolSize}${p.maxOverflow ? ` + ${p.maxOverflow}` : ''}`}`)
+        return `${e.processes} process${e.processes === 1 ? '' : 'es'} · can open ${e.canOpen} of ${e.usableSlots} usable · ${e.refusedConnections} refused · ${pools.slice(0, 6).join(', ')}${pools.length > 6 ? ', ...' : ''}`
+      }
       const addresses = e.clientAddresses.length > 1 ? ` · from ${e.clientAddresses.map((a) => `${a.address} ${a.connections}`).join(', ')}` : ''
       return `${e.bursts} bursts to the limit in ${formatDuration(e.windowSeconds)} · peak ${e.peakConnections}, floor ${e.floorConnections} · server ${e.serverPeakConnections} of ${e.usableSlots} usable${addresses}`
     }

@@ -60,6 +60,8 @@ export async function runAnalyze(files: readonly string[], flags: AnalyzeFlags, 
       ...(flags.format !== undefined ? { format: flags.format } : {}),
       thresholds: thresholdsFor('analyze', thresholds),
       ...(progress ? { onProgress: progress } : {}),
+      ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
+      ...(flags.poolSize !== undefined ? { assumedPoolSize: flags.poolSize } : {}),
     })
     if (flags.json) writeJson(logAnalysisJsonDocument(analysis))
     else process.stdout.write(`${renderLogAnalysis(stdoutPalette(flags), analysis, terminalWidth())}\n`)

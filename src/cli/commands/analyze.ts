@@ -1,10 +1,15 @@
 import type { Command } from 'commander'
+import type { PoolSizeSpec } from '../../core/detectors/pool/index.js'
+import { LOG_FORMATS } from '../../sources/logs/log-formats.js'
 import { addJudgementOptions, type JudgementFlags } from '../judgement-options.js'
+import { parseCountOption, parsePoolSize } from '../option-parsers.js'
 
 export interface AnalyzeFlags extends JudgementFlags {
   readonly json: boolean
   readonly format?: string
   readonly color: boolean
+  readonly maxConnections?: number
+  readonly poolSize?: PoolSizeSpec
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -18,10 +23,12 @@ export function registerAnalyzeCommand(program: Command): void {
     )
     .argument('<file...>', 'logs (or - for stdin) and recordings made with pgleak watch --record')
     .option('--json', 'print the JSON document on stdout', false)
-    .option('--format <name>', 'read the logs as this format instead of detecting it: pgleak, sqlalchemy, hikaricp, postgres, postgres-csv, postgres-json, application')
+    .option('--format <name>', `read the logs as this format instead of detecting it: ${LOG_FORMATS.map((f) => f.name).join(', ')}`)
+    .option('--max-connections <n>', "the server's max_connections, to judge the pools' sizes against (less 3 reserved for superusers)", parseCountOption)
+    .option('--pool-size <size+overflow>', 'the size of pools whose logs do not say it, e.g. 5+10 (SQLAlchemy pool_size + max_overflow) or 20', parsePoolSize)
   addJudgementOptions(command, { isOverTime: true })
     .option('--no-color', 'plain text output')
-    .addHelpText('after', '\nExamples:\n  $ pgleak analyze app.log postgresql.log.gz\n  $ pgleak analyze leak.ndjson')
+    .addHelpText('after', '\nExamples:\n  $ pgleak analyze app.log postgresql.log.gz\n  $ pgleak analyze --max-connections 30 --pool-size 5+10 gunicorn.log\n  $ pgleak analyze leak.ndjson')
     .action(async (files: string[], flags: AnalyzeFlags, cmd: Command) => {
       const { runAnalyze } = await import('../actions/analyze.js')
       process.exitCode = await runAnalyze(files, flags, cmd)

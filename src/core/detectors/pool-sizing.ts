@@ -92,6 +92,7 @@ export function detectPoolSizing(input: TimelineDetectorInput): PoolSizingFindin
         subject: groupSubject(group.key),
         pids: [],
         evidence: {
+          basis: 'server',
           bursts: bursts.length,
           peakConnections: peak,
           floorConnections: floor,

@@ -4,14 +4,15 @@ import { detectMultiplePools } from './multiple-pools.js'
 import { detectLogChurn } from './pool-churn.js'
 import { detectPoolExhaustion } from './pool-exhaustion.js'
 import { detectPoolImbalance } from './pool-imbalance.js'
+import { detectPoolLogSizing } from './pool-log-sizing.js'
 import type { PoolDetectorInput } from './pool-input.js'
 
 export type PoolDetector = (input: PoolDetectorInput) => Finding[]
 
-export const POOL_DETECTORS: readonly PoolDetector[] = [detectPoolImbalance, detectPoolExhaustion, detectMultiplePools, detectLogChurn]
+export const POOL_DETECTORS: readonly PoolDetector[] = [detectPoolImbalance, detectPoolExhaustion, detectMultiplePools, detectLogChurn, detectPoolLogSizing]
 
 export function runPoolDetectors(input: PoolDetectorInput): Finding[] {
   return POOL_DETECTORS.flatMap((detect) => detect(input))
 }
 
-export type { PoolDetectorInput } from './pool-input.js'
+export type { PoolDetectorInput, PoolSizeSpec } from './pool-input.js'

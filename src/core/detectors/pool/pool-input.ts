@@ -10,4 +10,14 @@ export interface PoolDetectorInput {
   readonly nowMillis: number | null
   /** The latest snapshot when watching live: joins checkouts to server sessions by pid. */
   readonly snapshot?: Snapshot
+  /** The server's usable connection slots: live from its settings, offline from `--max-connections`. */
+  readonly usableSlots?: number
+  /** `--pool-size 5+10`: the size of pools whose logs do not say. */
+  readonly assumedPoolSize?: PoolSizeSpec
+}
+
+/** A pool's size and overflow (SQLAlchemy pool_size + max_overflow; max and 0 elsewhere). */
+export interface PoolSizeSpec {
+  readonly size: number
+  readonly overflow: number
 }

@@ -63,6 +63,7 @@ class JsonlLineParser implements LineParser {
       ...(record.thread !== undefined ? { thread: String(record.thread) } : {}),
       ...(stack ? { stack } : {}),
       ...(numberOf(record.size) !== undefined ? { poolSize: numberOf(record.size) } : {}),
+      ...(numberOf(record.overflow) !== undefined ? { maxOverflow: numberOf(record.overflow) } : {}),
       ...(numberOf(record.timeout) !== undefined ? { timeoutSeconds: numberOf(record.timeout) } : {}),
       ...(numberOf(record.total) !== undefined ? { total: numberOf(record.total) } : {}),
       ...(numberOf(record.idle) !== undefined ? { idle: numberOf(record.idle) } : {}),
