@@ -33,6 +33,8 @@ export async function analyzeRecording(path: string, options: AnalyzeRecordingOp
   let header: RecordingHeader | undefined
   let monitor: LeakMonitor | undefined
   let server: ServerInfo | undefined
+  /** The application's clock at the last pool events, which the next snapshot's pool findings are judged at. */
+  let poolNowMillis: number | undefined
   for await (const event of readRecording(path, skipped)) {
     switch (event.type) {
       case RECORDING_FORMAT:
@@ -46,11 +48,16 @@ export async function analyzeRecording(path: string, options: AnalyzeRecordingOp
             groupBy: options.groupBy ?? header?.groupBy ?? ['app'],
             ignore: options.ignore ?? (header ? headerIgnoreRules(header) : []),
             thresholds: thresholdsFor('analyze', options.thresholds, header?.thresholds),
+            hasPoolLog: header?.poolLog !== undefined,
           })
         }
         break
+      case 'pool-events':
+        monitor?.ingestPoolEvents(event.events)
+        poolNowMillis = event.poolNow
+        break
       case 'snapshot':
-        monitor?.ingest({ sampledAtMillis: event.at, sessionsEstablished: event.sessions ?? null, backends: event.backends.map(fromBackendRow) })
+        monitor?.ingest({ sampledAtMillis: event.at, sessionsEstablished: event.sessions ?? null, backends: event.backends.map(fromBackendRow) }, poolNowMillis)
         break
       case 'gap':
         monitor?.markGap(event.from, event.to, event.reason)

@@ -9,7 +9,9 @@ import type { ServerSettings, Snapshot } from './core/snapshot.js'
 import type { Thresholds } from './core/thresholds.js'
 import type { TimelineGap } from './core/timeline/timeline.js'
 import type { PgleakError } from './errors.js'
+import type { PoolEvent } from './core/pool-event.js'
 import { PoolLogFollower } from './sources/logs/follow-pool-log.js'
+import type { PoolLogReaderSummary } from './sources/logs/pool-log-reader.js'
 import type { ConnectionTarget } from './sources/pg/connection-target.js'
 import type { SessionOptions } from './sources/pg/pgleak-session.js'
 import { pollSnapshots } from './sources/pg/poll-snapshots.js'
@@ -39,6 +41,9 @@ export type LiveEvent =
       readonly update: MonitorUpdate
       readonly monitor: LeakMonitor
       readonly queryMillis: number
+      /** Pool-log events read for this poll, and the application's clock they were judged at: for a recording. */
+      readonly poolEvents: readonly PoolEvent[]
+      readonly poolNowMillis: number
     }
   | { readonly type: 'gap'; readonly gap: TimelineGap }
   | { readonly type: 'disconnected'; readonly error: PgleakError; readonly retryInMillis: number; readonly attempt: number }
@@ -59,9 +64,17 @@ export class LiveLoop {
     return this.#monitor
   }
 
-  /** Reads what the pool log gained since the last poll: for the end of a run, after the last poll. */
-  catchUpPoolLog(): void {
-    if (this.#poolLog) this.#monitor?.ingestPoolEvents(this.#poolLog.poll())
+  /** Reads what the pool log gained since the last poll, and returns it: for the end of a run too, after the last poll. */
+  catchUpPoolLog(): PoolEvent[] {
+    if (!this.#poolLog || !this.#monitor) return []
+    const events = this.#poolLog.poll()
+    this.#monitor.ingestPoolEvents(events)
+    return events
+  }
+
+  /** How the pool log was read so far (lines skipped or not understood), when one is followed. */
+  poolLogSummary(): PoolLogReaderSummary | undefined {
+    return this.#poolLog?.summary()
   }
 
   async *run(target: ConnectionTarget): AsyncGenerator<LiveEvent, void> {
@@ -85,10 +98,11 @@ export class LiveLoop {
           const monitor = this.#monitor
           if (!monitor) break
           const snapshot = options.view ? options.view(event.snapshot) : event.snapshot
-          this.catchUpPoolLog()
+          const poolEvents = this.catchUpPoolLog()
           // Pool events carry the application's clock, which is this machine's when watching live.
-          const update = monitor.ingest(snapshot, Date.now())
-          yield { type: 'sample', raw: event.snapshot, snapshot, update, monitor, queryMillis: event.queryMillis }
+          const poolNowMillis = Date.now()
+          const update = monitor.ingest(snapshot, poolNowMillis)
+          yield { type: 'sample', raw: event.snapshot, snapshot, update, monitor, queryMillis: event.queryMillis, poolEvents, poolNowMillis }
           break
         }
         case 'gap': {

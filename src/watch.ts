@@ -88,6 +88,7 @@ export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
               ignore: (options.ignore ?? []).map((rule) => `${rule.dimension}=${rule.pattern}`),
               thresholds,
               columns: BACKEND_COLUMNS,
+              ...(options.poolLogPath !== undefined ? { poolLog: options.poolLogPath } : {}),
             })
           }
           recording?.write({ type: 'settings', settings: event.settings })
@@ -95,6 +96,7 @@ export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
           break
         }
         case 'sample':
+          if (event.poolEvents.length > 0 || options.poolLogPath !== undefined) recording?.write({ type: 'pool-events', poolNow: event.poolNowMillis, events: event.poolEvents })
           recording?.write(snapshotEvent(event.snapshot))
           options.onEvent?.({ type: 'sample', snapshot: event.snapshot, update: event.update, monitor: event.monitor, queryMillis: event.queryMillis })
           break

@@ -1,6 +1,7 @@
 // watch --pool-log against a real server and a node-postgres pool
 // instrumented with pgleak/node-pg: a client leaked by an error path is one
-// finding naming the code that checked it out and the server session.
+// finding naming the code that checked it out and the server session, and
+// the recording of the run gives the same finding again.
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import type { PoolImbalanceFinding } from '../../src/core/finding.js'
 import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds.js'
 import { instrumentPool } from '../../src/node-pg/index.js'
+import { analyzeRecording } from '../../src/analyze-recording.js'
 import { watch } from '../../src/watch.js'
 import { useTestDatabase } from '../support/test-database.js'
 
@@ -16,7 +18,9 @@ describe('watch --pool-log with pgleak/node-pg', () => {
   const db = useTestDatabase()
 
   it('names the acquiring stack frame and the backend pid of a leaked client in one finding', { timeout: 60_000 }, async () => {
-    const poolLog = join(await mkdtemp(join(tmpdir(), 'pgleak-pool-log-')), 'pool.jsonl')
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-pool-log-'))
+    const poolLog = join(dir, 'pool.jsonl')
+    const recording = join(dir, 'watch.ndjson')
     await db().admin('CREATE TABLE IF NOT EXISTS orders (id int PRIMARY KEY, status text)')
     await db().admin(`INSERT INTO orders VALUES (1, 'new') ON CONFLICT DO NOTHING`)
     const pool = new pg.Pool({ connectionString: db().url(), application_name: 'order-service', max: 5 })
@@ -47,6 +51,7 @@ describe('watch --pool-log with pgleak/node-pg', () => {
         intervalMillis: 500,
         durationMillis: 6000,
         poolLogPath: poolLog,
+        recordPath: recording,
         thresholds: { ...DEFAULT_THRESHOLDS, unreturnedAfterSeconds: 2, idleInTransactionSeconds: 1 },
       })
       const imbalance = result.findings.filter((f): f is typeof f & PoolImbalanceFinding => f.kind === 'pool-imbalance')
@@ -62,6 +67,11 @@ describe('watch --pool-log with pgleak/node-pg', () => {
       // One finding: the session's own idle-in-transaction finding is folded into it.
       expect(result.findings.filter((f) => f.kind === 'idle-in-transaction')).toEqual([])
       expect(finding.severity).toBe('error')
+
+      // The recording keeps the pool events: analyze of it gives the pool finding the live run gave.
+      const replayed = await analyzeRecording(recording)
+      const again = replayed.findings.filter((f) => f.kind === 'pool-imbalance')
+      expect(again.map((f) => [f.subject.pool, f.pids, f.title])).toEqual([[finding.subject.pool, finding.pids, finding.title]])
     } finally {
       detach()
       // pool.end() waits for the leaked client for ever: end its session instead.

@@ -4,6 +4,7 @@
 // order: a thousand backends a second stay a few hundred kilobytes.
 import type { Backend, BackendState } from '../../core/backend.js'
 import type { GroupDimension } from '../../core/grouping.js'
+import type { PoolEvent } from '../../core/pool-event.js'
 import type { ServerSettings, Snapshot } from '../../core/snapshot.js'
 import type { Thresholds } from '../../core/thresholds.js'
 
@@ -64,6 +65,8 @@ export interface RecordingHeader {
   readonly ignore: readonly string[]
   readonly thresholds: Thresholds
   readonly columns: readonly string[]
+  /** The pool log the live run followed (`--pool-log`): its events are in the recording, so a replay judges them too. */
+  readonly poolLog?: string
 }
 
 export type RecordingEvent =
@@ -71,6 +74,8 @@ export type RecordingEvent =
   | { readonly type: 'settings'; readonly settings: ServerSettings }
   | { readonly type: 'snapshot'; readonly at: number; readonly sessions?: number | null; readonly backends: readonly BackendRow[] }
   | { readonly type: 'gap'; readonly from: number; readonly to: number; readonly reason: string }
+  /** Pool-log events read before the next snapshot, and the application's clock they were judged at. */
+  | { readonly type: 'pool-events'; readonly poolNow: number; readonly events: readonly PoolEvent[] }
 
 export function toBackendRow(b: Backend): BackendRow {
   return [
