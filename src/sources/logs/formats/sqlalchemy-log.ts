@@ -27,6 +27,9 @@ const QUEUEPOOL_LIMIT_TEXT = 'QueuePool limit'
 const QUEUEPOOL_LIMIT = /QueuePool limit of size (\d+) overflow (-?\d+) reached, connection timed out, timeout (\d+(?:\.\d+)?)/
 const GC_LEAK = /The garbage collector is trying to clean up (?:non-checked-in )?connection (<.*?>)[,.]/
 const POOL_STATUS = /Pool size: (\d+) {1,2}Connections in pool: (\d+) Current Overflow: (-?\d+) Current Checked out connections: (\d+)/
+const SYSLOG_TIME = /^([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2})$/
+const SYSLOG_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const THIS_YEAR = new Date().getUTCFullYear()
 /** A pid has at most 7 digits (Linux's pid_max is 2^22); `%(thread)d` is an address, far longer. */
 const MAX_PID_DIGITS = 7
 const PID_LABEL = /(?:pid|process)[=:]$/i
@@ -238,7 +241,8 @@ class SqlalchemyLineParser implements LineParser {
         break
       }
     }
-    const other = message === Message.Disposed ? 'disposed' : message === Message.Recreating ? 'recreating' : message === Message.GarbageCollector ? 'gc' : undefined
+    // "Pool recreating" follows "Pool disposed" in engine.dispose(): the one dispose is counted once.
+    const other = message === Message.Disposed ? 'disposed' : message === Message.GarbageCollector ? 'gc' : undefined
     const isEvent = (type !== undefined && reprStart !== -1) || other !== undefined
     if (!isEvent && !hasLimitText) return OWN_LINE_NOTHING_TO_SAY
 
@@ -256,7 +260,6 @@ class SqlalchemyLineParser implements LineParser {
       const status = POOL_STATUS.exec(line)
       return [status ? this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined, { poolSize: Number(status[1]), idle: Number(status[2]), active: Number(status[4]) }) : this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined)]
     }
-    if (other === 'recreating') return [this.#event('dispose', pool, atMillis, lineNumber, process, thread, undefined)]
     if (other === 'gc') {
       const gc = GC_LEAK.exec(line)
       const message = line.slice(line.length - textOf(bytes, messageStart, end).length)
@@ -294,7 +297,7 @@ class SqlalchemyLineParser implements LineParser {
     if (!this.#isDateAt(bytes, at, headEnd)) {
       at = start
       while (at < headEnd && !this.#isDateAt(bytes, at, headEnd)) at++
-      if (at >= headEnd) return null
+      if (at >= headEnd) return this.#syslogTimeOf(bytes, start, headEnd)
       this.#timeOffset = at - start
     }
     // asctime has no zone: it is the writer's local time, which pgleak cannot know; it reads it as UTC,
@@ -303,6 +306,20 @@ class SqlalchemyLineParser implements LineParser {
     this.#timeAt = at
     this.#timeEnd = this.#dateTime.end
     return this.#dateTime.localMillis
+  }
+
+  /**
+   * Syslog's and journald's `Nov 29 22:21:20` at the start of the line: no year, so this year's (a log
+   * read across New Year is off by one year, which no duration within it notices).
+   */
+  #syslogTimeOf(bytes: Buffer, start: number, headEnd: number): number | null {
+    const match = headEnd - start >= 15 && bytes[start + 3] === 32 && bytes[start + 9] === 58 ? SYSLOG_TIME.exec(asciiOf(bytes, start, start + 15)) : null
+    if (!match) return null
+    const month = SYSLOG_MONTHS.indexOf(match[1]!)
+    if (month === -1) return null
+    this.#timeAt = start
+    this.#timeEnd = start + 15
+    return Date.UTC(THIS_YEAR, month, Number(match[2]), Number(match[3]), Number(match[4]), Number(match[5]))
   }
 
   #isDateAt(bytes: Buffer, at: number, end: number): boolean {
