@@ -7,6 +7,7 @@ import { registerAnalyzeCommand } from './commands/analyze.js'
 import { registerAuditCommand } from './commands/audit.js'
 import { registerCheckCommand } from './commands/check.js'
 import { registerDemoCommand } from './commands/demo.js'
+import { registerListenerCommand } from './commands/listener.js'
 import { registerWatchCommand } from './commands/watch.js'
 
 export function createProgram(): Command {
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   registerCheckCommand(program)
   registerAnalyzeCommand(program)
   registerDemoCommand(program)
+  registerListenerCommand(program)
   program.addHelpText(
     'after',
     `

@@ -62,6 +62,11 @@ export interface PoolState {
   maxStranded: number
   /** The most connections it held open at once. */
   peakOpen: number
+  /**
+   * Checkouts out now in a log that names no connection (psycopg_pool logs only the pool): a return
+   * ends the latest one of its thread, else the latest one, so a checkout never returned stays the oldest.
+   */
+  readonly anonymousOut: Checkout[]
   /** Idle connections, the longest idle first: a checkin moves one to the end. */
   readonly idle: Map<string, ConnectionState>
   /** Connections checked out right now (the rest of `connections` are idle in the pool): kept by `#checkOut`, `#checkIn` and `#forget` alone. */
@@ -177,6 +182,7 @@ export class PoolLedger {
         createdWhileIdle: 0,
         maxStranded: 0,
         peakOpen: 0,
+        anonymousOut: [],
         idle: new Map(),
         checkedOut: 0,
         disposed: 0,
@@ -252,21 +258,24 @@ export class PoolLedger {
         pool.checkouts++
         const connection = this.#connection(pool, event)
         if (connection) checkOut(pool, connection, checkoutOf(connection, pool, event))
+        else if (event.connection === undefined) takeAnonymous(pool, event)
         return
       }
       case 'checkin':
       case 'unleaked': {
         if (event.type === 'checkin') pool.checkins++
         const connection = this.#connection(pool, event)
-        if (!connection?.checkout) return
-        const out = connection.checkout
-        checkIn(pool, connection, event.atMillis)
+        const out = connection ? connection.checkout : returnAnonymous(pool, event)
+        if (!out) return
+        if (connection) checkIn(pool, connection, event.atMillis)
         let longHold: LongHold | undefined
-        if (out.atMillis !== null && event.atMillis !== null) {
+        // A return matched to its checkout by guess (no connection id, no thread) says nothing of how long it was held.
+        const isMatched = connection !== undefined || (out.thread !== undefined && out.thread === event.thread)
+        if (isMatched && out.atMillis !== null && event.atMillis !== null) {
           const heldSeconds = Math.max(0, (event.atMillis - out.atMillis) / 1000)
           pool.holdSeconds.add(heldSeconds, event.atMillis)
           if (isLongEnoughToKeep(pool.longHolds, heldSeconds)) {
-            longHold = { connection: connection.id, heldSeconds, line: out.line, ...(out.stack ? { stack: out.stack } : {}) }
+            longHold = { connection: out.connection, heldSeconds, line: out.line, ...(out.stack ? { stack: out.stack } : {}) }
             recordLongHold(pool.longHolds, longHold)
           }
         }
@@ -331,6 +340,28 @@ export class PoolLedger {
  * Once full, each new value overwrites the oldest, found from how many the sample was ever given
  * (`taken`, before this one): the sample stays recent and costs O(1) per value.
  */
+
+/** Outstanding anonymous checkouts kept, at most: a leak's count goes on, its examples need not. */
+const ANONYMOUS_KEPT = 10_000
+
+function takeAnonymous(pool: PoolState, event: PoolEvent): void {
+  if (pool.anonymousOut.length >= ANONYMOUS_KEPT) return
+  const checkout: { -readonly [K in keyof Checkout]: Checkout[K] } = { connection: '', poolEventIndex: pool.events, atMillis: event.atMillis, line: event.line }
+  if (event.stack) checkout.stack = event.stack
+  if (event.thread !== undefined) checkout.thread = event.thread
+  pool.anonymousOut.push(checkout)
+}
+
+function returnAnonymous(pool: PoolState, event: PoolEvent): Checkout | undefined {
+  const out = pool.anonymousOut
+  if (event.connection !== undefined || out.length === 0) return undefined
+  let at = out.length - 1
+  if (event.thread !== undefined) {
+    while (at >= 0 && out[at]!.thread !== event.thread) at--
+    if (at < 0) at = out.length - 1
+  }
+  return out.splice(at, 1)[0]
+}
 
 /** Whether an idle connection has sat unused longer than one pool would leave it while opening another. */
 function isStranded(connection: ConnectionState, pool: PoolState, atMillis: number | null): boolean {

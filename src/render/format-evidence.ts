@@ -64,7 +64,7 @@ export function formatEvidence(finding: Finding, maxQueryLength = 100): string {
         const frame = u.stack ? applicationFrame(u.stack) : undefined
         const where = frame ? ` at ${frame.replace(/^at /, '')}` : u.thread ? ` thread ${u.thread}` : ''
         const server = u.backendPid !== null ? ` pid ${u.backendPid}${u.backend ? ` ${u.backend.state ?? '?'}${u.backend.stateSeconds !== null ? ` ${formatDuration(u.backend.stateSeconds)}` : ''}` : ''}` : ''
-        parts.push(`connection ${u.connection}${held}${where}${server} (line ${u.line})`)
+        parts.push(`${u.connection ? `connection ${u.connection}` : `checkout${u.thread ? ` on ${u.thread}` : ""}`}${held}${where}${server} (line ${u.line})`)
       }
       if (e.unreturnedCount > 3) parts.push(`${e.unreturnedCount - 3} more`)
       if (e.unreturnedCount === 0 && e.longHolds[0]) parts.push(`longest hold ${formatDuration(e.longHolds[0].heldSeconds)} (line ${e.longHolds[0].line})`)

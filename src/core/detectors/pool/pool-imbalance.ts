@@ -94,6 +94,7 @@ export function detectPoolImbalance(input: PoolDetectorInput): PoolImbalanceFind
   const sessions = new SessionsByPid(input.snapshot)
   for (const pool of input.ledger.pools.values()) {
     const out = [...pool.connections.values()].flatMap((c) => (c.checkout && isOverdue(c.checkout, pool, input, sessions) ? [c.checkout] : []))
+    for (const checkout of pool.anonymousOut) if (isOverdue(checkout, pool, input, sessions)) out.push(checkout)
     out.sort((a, b) => (a.atMillis ?? a.line) - (b.atMillis ?? b.line))
     const longEnough = pool.longHolds.filter((h) => h.heldSeconds >= input.thresholds.longHoldSeconds)
     // This runs at every poll of a watch: the median (a sort of up to 2000 holds) only when there is a finding to give.
