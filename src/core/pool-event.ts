@@ -35,7 +35,7 @@ export const POOL_EVENT_TYPES = [
 export type PoolEventType = (typeof POOL_EVENT_TYPES)[number]
 
 /** The library whose log (or instrumentation) an event came from; advice is tailored to it. */
-export const POOL_LOG_SOURCES = ['sqlalchemy', 'node-postgres', 'hikaricp', 'pgleak', 'postgres', 'application'] as const
+export const POOL_LOG_SOURCES = ['sqlalchemy', 'psycopg_pool', 'node-postgres', 'hikaricp', 'pgleak', 'postgres', 'application'] as const
 export type PoolLogSource = (typeof POOL_LOG_SOURCES)[number]
 
 export interface PoolEvent {

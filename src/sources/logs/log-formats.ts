@@ -4,10 +4,11 @@ import { applicationLog } from './formats/application-log.js'
 import { hikariLog } from './formats/hikari-log.js'
 import { pgleakJsonl } from './formats/pgleak-jsonl.js'
 import { postgresCsvLog, postgresJsonLog, postgresLog } from './formats/postgres-log.js'
+import { psycopgPoolLog } from './formats/psycopg-pool-log.js'
 import { sqlalchemyLog } from './formats/sqlalchemy-log.js'
 import type { LogFormat } from './log-format.js'
 
-export const LOG_FORMATS: readonly LogFormat[] = [pgleakJsonl, sqlalchemyLog, hikariLog, postgresLog, postgresCsvLog, postgresJsonLog, applicationLog]
+export const LOG_FORMATS: readonly LogFormat[] = [pgleakJsonl, sqlalchemyLog, psycopgPoolLog, hikariLog, postgresLog, postgresCsvLog, postgresJsonLog, applicationLog]
 
 /** The likeliest format for a file's first lines; any application log when none fits. */
 export function detectLogFormat(firstLines: readonly string[]): LogFormat {

@@ -5,6 +5,8 @@ export function unreturnedAdvice(library: PoolLogSource): string {
   switch (library) {
     case 'sqlalchemy':
       return 'Return every connection: use `with engine.connect()` or `with Session() as session:` blocks, and with scoped_session call Session.remove() at the end of every request or thread (Flask: in teardown_appcontext).'
+    case 'psycopg_pool':
+      return 'Return every connection: use `with pool.connection() as conn:`, or call pool.putconn(conn) in a finally block after pool.getconn(); error paths are where putconn() is usually skipped.'
     case 'node-postgres':
       return 'Release every client: `const client = await pool.connect(); try { ... } finally { client.release() }`, or use pool.query() for single statements; error paths are where release() is usually forgotten.'
     case 'hikaricp':
@@ -29,6 +31,8 @@ export function multiplePoolsAdvice(library: PoolLogSource): string {
   switch (library) {
     case 'sqlalchemy':
       return 'Create the engine once per process (module level, or a session-scoped test fixture) and call engine.dispose() in teardown; an engine per request or per test keeps every pool it made.'
+    case 'psycopg_pool':
+      return 'Create one ConnectionPool per process (at start-up) and share it; a pool made per request or per test must be closed (pool.close(), or `with ConnectionPool(...) as pool:`).'
     case 'node-postgres':
       return 'Create one pg.Pool per process and share it; a pool per request or per test must be ended with await pool.end().'
     default:

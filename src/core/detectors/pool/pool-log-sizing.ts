@@ -33,6 +33,8 @@ function fixFor(library: PoolLogSource): string {
       return 'lower pool_size or max_overflow per process (create_engine(..., pool_size=, max_overflow=))'
     case 'hikaricp':
       return 'lower maximumPoolSize per instance'
+    case 'psycopg_pool':
+      return 'lower max_size per ConnectionPool'
     case 'node-postgres':
       return 'lower max per pg.Pool'
     default:

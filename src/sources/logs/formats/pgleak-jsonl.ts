@@ -6,7 +6,7 @@ import type { LineParser, LogFormat } from '../log-format.js'
 
 /** node-postgres' own event names, accepted for the schema's. */
 const ALIASES: Readonly<Record<string, PoolEventType>> = { acquire: 'checkout', release: 'checkin', remove: 'close', end: 'dispose', timeout: 'pool-timeout' }
-const LIBRARIES: Readonly<Record<string, PoolLogSource>> = { 'node-postgres': 'node-postgres', pg: 'node-postgres', sqlalchemy: 'sqlalchemy', hikaricp: 'hikaricp' }
+const LIBRARIES: Readonly<Record<string, PoolLogSource>> = { 'node-postgres': 'node-postgres', pg: 'node-postgres', sqlalchemy: 'sqlalchemy', psycopg_pool: 'psycopg_pool', hikaricp: 'hikaricp' }
 
 function eventType(value: unknown): PoolEventType | undefined {
   if (typeof value !== 'string') return undefined
