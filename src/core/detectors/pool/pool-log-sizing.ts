@@ -3,11 +3,18 @@ import type { PoolLogSource } from '../../pool-event.js'
 import type { PoolState } from '../../pool-ledger.js'
 import type { PoolDetectorInput, PoolSizeSpec } from './pool-input.js'
 
-/** A pool that made more pools' worth of connections is a leak (multiple-pools), not sizing. */
-const STRANDED_LEAK = 3
+/** Past this many, pools made one after another in one process, or connections stranded in one pool, are a leak (multiple-pools), not sizing. */
+const LEAK_EXCESS = 3
 
-function isLeakShaped(pool: PoolState): boolean {
-  return pool.maxStranded >= STRANDED_LEAK
+/** Processes that make pool after pool while earlier ones sit idle: their pools multiply, they are not sized. */
+function multiplyingProcesses(pools: readonly PoolState[]): Set<number | undefined> {
+  const madeBesideIdle = new Map<number | undefined, number>()
+  for (const pool of pools) if (pool.createdBesideIdlePool) madeBesideIdle.set(pool.process, (madeBesideIdle.get(pool.process) ?? 0) + 1)
+  return new Set([...madeBesideIdle].filter(([, count]) => count >= LEAK_EXCESS).map(([process]) => process))
+}
+
+function isLeakShaped(pool: PoolState, multiplying: Set<number | undefined>): boolean {
+  return pool.maxStranded >= LEAK_EXCESS || multiplying.has(pool.process)
 }
 
 /** The size a pool's log gave, or else the one its library's other pools gave (processes of one program are configured alike). */
@@ -54,7 +61,9 @@ function fixFor(library: PoolLogSource): string {
 export function detectPoolLogSizing(input: PoolDetectorInput): PoolSizingFinding[] {
   const usable = input.usableSlots
   if (usable === undefined || usable <= 0) return []
-  const candidates = [...input.ledger.pools.values()].filter((p) => (p.created > 0 || p.poolSize !== undefined) && !isLeakShaped(p))
+  const all = [...input.ledger.pools.values()]
+  const multiplying = multiplyingProcesses(all)
+  const candidates = all.filter((p) => (p.created > 0 || p.poolSize !== undefined) && !isLeakShaped(p, multiplying))
   if (candidates.length === 0) return []
   const pools: SizedPool[] = candidates.map((pool) => ({
     pool: pool.id,
