@@ -14,7 +14,9 @@ const FIXTURES = [
   'postgres/collector.csv',
   'postgres/collector.json',
   'hikaricp/hikaricp-5.1.0-slf4j-simple.log',
-  'sqlalchemy-listener/scoped-session-leak.jsonl',
+  'sqlalchemy-leaks/scoped-session-never-removed.jsonl',
+  'sqlalchemy-layouts/b-thread-name.log',
+  'psycopg-pool/healthy-threadname.log',
 ]
 const realLines = FIXTURES.flatMap((path) => linesOf(fixtureText(path)).slice(0, 60))
 
