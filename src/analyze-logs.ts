@@ -48,18 +48,22 @@ export async function analyzePoolLogs(paths: readonly string[], options: Analyze
   for (const path of paths) {
     let checkouts = 0
     let exhaustionEvents = 0
+    const exhaustionLibraries = new Set<string>()
     const summary = await readPoolLog(path, {
       ...(options.format !== undefined ? { format: options.format } : {}),
       ...(options.stdin ? { stdin: options.stdin } : {}),
       onEvent: (event) => {
         if (event.atMillis !== null && (fromMillis === null || event.atMillis < fromMillis)) fromMillis = event.atMillis
         if (event.type === 'checkout') checkouts++
-        else if (event.type === 'pool-timeout' || event.type === 'too-many-clients') exhaustionEvents++
+        else if (event.type === 'pool-timeout') {
+          exhaustionEvents++
+          exhaustionLibraries.add(event.source === 'application' ? event.pool : event.source)
+        } else if (event.type === 'too-many-clients') exhaustionEvents++
         ledger.ingest(event)
       },
       ...(options.onProgress ? { onProgress: (read: number, total: number | undefined) => options.onProgress!(path, read, total) } : {}),
     })
-    const file = { ...summary, checkouts, exhaustionEvents }
+    const file = { ...summary, checkouts, exhaustionEvents, exhaustionLibraries: [...exhaustionLibraries] }
     files.push({ ...file, notes: readingNotes(file) })
   }
   const thresholds = thresholdsFor('analyze', options.thresholds)

@@ -65,6 +65,30 @@ describe('pgleak watch', () => {
 })
 
 describe('pgleak analyze', () => {
+  it('on a pool log, says what it could not read: pool lines not understood, and DEBUG logging off', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
+    const source = await readFile(new URL('../fixtures/pool-logs/sqlalchemy-leaks/scoped-session-never-removed.log', import.meta.url), 'utf8')
+    // The same service with sqlalchemy.pool at INFO: its tracebacks say the pool ran out, nothing says what was checked out.
+    const quiet = join(dir, 'info-only.log')
+    await writeFile(quiet, source.split('\n').filter((line) => !line.includes(' DEBUG [sqlalchemy.pool')).join('\n'))
+    const result = await runCli(['analyze', quiet, '--json'])
+    const [log] = JSON.parse(result.stdout).logs
+    expect(log).toMatchObject({ checkouts: 0, unrecognisedPoolLines: 0 })
+    expect(log.notes).toEqual([expect.stringContaining("the pool's DEBUG logging seems off")])
+    expect(log.notes[0]).toContain("Turn it on: logging.getLogger('sqlalchemy.pool').setLevel(logging.DEBUG) (or create_engine(..., echo_pool='debug')).")
+    const text = await runCli(['analyze', quiet, '--no-color'])
+    expect(text.stdout).toContain("! the log says the pool ran out (10 times) but has no checkouts")
+    expect(text.stdout).not.toContain('a pool-imbalance finding says so')
+
+    // A future SQLAlchemy's new wording for a checkout is shown, not read as nothing.
+    const reworded = join(dir, 'reworded.log')
+    await writeFile(reworded, source.replaceAll('checked out from pool', 'lent out by the pool'))
+    const [rewordedLog] = JSON.parse((await runCli(['analyze', reworded, '--json'])).stdout).logs
+    expect(rewordedLog.unrecognisedPoolLines).toBe(15)
+    expect(rewordedLog.firstUnrecognisedPoolLines[0].text).toContain('lent out by the pool')
+    expect(rewordedLog.notes[0]).toMatch(/^15 lines of the pool's logger were not understood/)
+  })
+
   it('replays a recording, reports its findings, and exits 1 for an error', async () => {
     const result = await runCli(['analyze', growthRecording, '--json'])
     expect(result.exitCode).toBe(1)

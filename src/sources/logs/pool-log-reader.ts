@@ -15,7 +15,7 @@ import { LogRecords } from './log-records.js'
 export const SNIFF_LINES = 50
 /** Lines of the pool's own logger that were not understood, kept to show. */
 const UNRECOGNISED_KEPT = 5
-const UNRECOGNISED_TEXT_CHARS = 200
+const UNRECOGNISED_TEXT_CHARS = 500
 
 /** Lines of the pool's own logger whose message the parser did not understand: a checkout read as nothing would be a leak missed without a word. */
 export interface UnrecognisedPoolLines {

@@ -125,4 +125,3 @@ describe("pgleak's SQLAlchemy listener (real SQLAlchemy 2.0, pgleak JSON lines)"
     expect(new Set(finding?.pids).size).toBe(unreturned.length)
   })
 })
-})

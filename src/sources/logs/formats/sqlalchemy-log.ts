@@ -57,6 +57,9 @@ const QUIET_MESSAGES = [
   'Reconnection attempts',
 ].map((text) => Buffer.from(text))
 const AT_ADDRESS = Buffer.from(' at 0x')
+/** What follows `Connection <repr>` in the messages pgleak has nothing to take from: reset on return, recycling, pre-ping. */
+const CONNECTION_QUIET_ENDINGS = [' rollback-on-return', ' reset, transaction already reset', ' commit-on-return'].map((text) => Buffer.from(text))
+const CONNECTION_QUIET_WORDS = ['rollback-on-return', 'exceeded timeout', 'invalidated due to', 'is fresh', 'reset', 'commit-on-return'].map((text) => Buffer.from(text))
 /** What follows `Connection <repr>` in the messages about one connection. */
 const CHECKED_OUT = [Buffer.from(' checked out from pool'), 'checkout'] as const
 const RETURNED = [Buffer.from(' being returned to pool'), 'checkin'] as const
@@ -128,6 +131,12 @@ function messageAt(bytes: Buffer, at: number, end: number): Message {
     default:
       return Message.None
   }
+}
+
+/** `Connection <repr> rollback-on-return` and the other messages about a connection that make no event. */
+function isQuietConnectionMessage(bytes: Buffer, from: number, end: number): boolean {
+  if (CONNECTION_QUIET_ENDINGS.some((ending) => bytesAt(bytes, end - ending.length, end, ending))) return true
+  return CONNECTION_QUIET_WORDS.some((words) => indexOfBytes(bytes, words, from, end, end) !== -1)
 }
 
 /** Ends a field of a layout: what may come right before a message or a number of its own. */
@@ -218,6 +227,8 @@ class SqlalchemyLineParser implements LineParser {
               break
             }
           }
+          // Neither a checkout nor a return: one of the known others, or a wording this version does not know.
+          if (type === undefined && !isQuietConnectionMessage(bytes, reprStart, end)) return OWN_LINE_NOT_UNDERSTOOD
         }
         break
       }
