@@ -8,6 +8,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { PoolEvent } from '../../../src/core/pool-event.js'
+import { analyzePoolLogs } from '../../../src/analyze-logs.js'
+import { runPoolDetectors } from '../../../src/core/detectors/pool/index.js'
+import { sortFindings } from '../../../src/core/finding.js'
+import { PoolLedger } from '../../../src/core/pool-ledger.js'
+import { thresholdsFor } from '../../../src/core/thresholds.js'
 import { PoolLogFollower } from '../../../src/sources/logs/follow-pool-log.js'
 import { readPoolLog } from '../../../src/sources/logs/read-pool-log.js'
 
@@ -41,7 +46,7 @@ describe('one reader behind analyze and watch --pool-log', async () => {
     expect(logs.length).toBeGreaterThanOrEqual(15)
   })
 
-  it.each(logs)('%s gives the same events and counts read whole and followed as it grows in pieces', async (name) => {
+  it.each(logs)('%s gives the same events, counts and findings read whole and followed as it grows in pieces', async (name) => {
     const data = await readFile(join(FIXTURES, name))
     const whole: PoolEvent[] = []
     const summary = await readPoolLog(join(FIXTURES, name), { onEvent: (event) => whole.push(event) })
@@ -63,6 +68,11 @@ describe('one reader behind analyze and watch --pool-log', async () => {
 
     expect(followed).toEqual(whole)
     expect(follower.format).toBe(summary.format)
+    // And so the same findings: the follower's events judged as analyze judges the file.
+    const ledger = new PoolLedger()
+    for (const event of followed) ledger.ingest(event)
+    const fromFollower = sortFindings(runPoolDetectors({ ledger, thresholds: thresholdsFor('analyze'), nowMillis: ledger.nowMillis }))
+    expect(fromFollower).toEqual((await analyzePoolLogs([join(FIXTURES, name)])).findings)
     const { skipped, unrecognisedPoolLines, repeatedInTraceback } = follower.summary()
     expect({ skipped, unrecognisedPoolLines, repeatedInTraceback }).toEqual({
       skipped: summary.skipped,
