@@ -101,7 +101,6 @@ const enum Message {
   HardClosing,
   Invalidate,
   Disposed,
-  Recreating,
   GarbageCollector,
   Quiet,
 }
@@ -120,8 +119,8 @@ function messageAt(bytes: Buffer, at: number, end: number): Message {
       return bytesAt(bytes, at, end, INVALIDATE) || bytesAt(bytes, at, end, SOFT_INVALIDATE) ? Message.Invalidate : Message.None
     case 80 /* P */:
       if (bytesAt(bytes, at, end, POOL_DISPOSED)) return Message.Disposed
-      if (bytesAt(bytes, at, end, POOL_RECREATING)) return Message.Recreating
-      return bytesAt(bytes, at, end, QUIET_MESSAGES[0]!) ? Message.Quiet : Message.None
+      // "Pool recreating" follows "Pool disposed" in engine.dispose(): the one dispose is counted once.
+      return bytesAt(bytes, at, end, POOL_RECREATING) || bytesAt(bytes, at, end, QUIET_MESSAGES[0]!) ? Message.Quiet : Message.None
     case 84 /* T */:
       return bytesAt(bytes, at, end, GARBAGE_COLLECTOR) ? Message.GarbageCollector : Message.None
     case 68 /* D */:
@@ -252,7 +251,6 @@ class SqlalchemyLineParser implements LineParser {
         break
       }
     }
-    // "Pool recreating" follows "Pool disposed" in engine.dispose(): the one dispose is counted once.
     const other = message === Message.Disposed ? 'disposed' : message === Message.GarbageCollector ? 'gc' : undefined
     const isEvent = (type !== undefined && reprStart !== -1) || other !== undefined
     if (!isEvent && !hasLimitText) return OWN_LINE_NOTHING_TO_SAY
