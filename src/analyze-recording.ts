@@ -52,6 +52,9 @@ export async function analyzeRecording(path: string, options: AnalyzeRecordingOp
           })
         }
         break
+      case 'pooler':
+        monitor?.ingestPooler(event.snapshot)
+        break
       case 'pool-events':
         monitor?.ingestPoolEvents(event.events)
         poolNowMillis = event.poolNow

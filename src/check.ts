@@ -20,6 +20,7 @@ import { sessionIdentity } from './core/timeline/session-identity.js'
 import { PgleakError } from './errors.js'
 import { exitStatusOf, WrappedCommand, type CommandExit } from './sources/command/wrapped-command.js'
 import { resolveConnectionTarget } from './sources/pg/connection-target.js'
+import { poolerTargetsOf } from './sources/pgbouncer/pooler-target.js'
 import type { SessionOptions } from './sources/pg/pgleak-session.js'
 import { pollIntervalMillis } from './sources/pg/poll-snapshots.js'
 import { LiveLoop } from './live-loop.js'
@@ -38,6 +39,8 @@ export interface CheckOptions extends SessionOptions, Partial<ReportOptions> {
   /** Follow this pool log while the command runs, and judge it with the run. */
   readonly poolLogPath?: string
   readonly poolLogFormat?: string
+  /** PgBouncer admin console URLs to look through while the command runs. */
+  readonly pgbouncer?: readonly string[]
   /** Aborting forwards SIGTERM to the command, then reports what was seen. */
   readonly signal?: AbortSignal
   /** Called once the command runs, e.g. to forward signals to it. */
@@ -100,6 +103,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const groupBy = options.groupBy ?? ['app']
   const loop = new LiveLoop({
     ...options,
+    poolerTargets: poolerTargetsOf(options.pgbouncer, env),
     intervalMillis: pollIntervalMillis(options.intervalMillis, 500),
     signal: controller.signal,
     groupBy,

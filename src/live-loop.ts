@@ -10,6 +10,8 @@ import type { Thresholds } from './core/thresholds.js'
 import type { TimelineGap } from './core/timeline/timeline.js'
 import type { PgleakError } from './errors.js'
 import type { PoolEvent } from './core/pool-event.js'
+import type { PoolerSnapshot } from './core/pooler.js'
+import { PoolerPoller } from './sources/pgbouncer/poll-poolers.js'
 import { PoolLogFollower } from './sources/logs/follow-pool-log.js'
 import type { PoolLogReaderSummary } from './sources/logs/pool-log-reader.js'
 import type { ConnectionTarget } from './sources/pg/connection-target.js'
@@ -28,6 +30,8 @@ export interface LiveLoopOptions extends SessionOptions {
   readonly poolLogFormat?: string
   /** What the monitor judges of each poll: all of it, or only a check's sessions; redacted or not. */
   readonly view?: (snapshot: Snapshot) => Snapshot
+  /** PgBouncer admin consoles to look through at each poll (`--pgbouncer`). */
+  readonly poolerTargets?: readonly ConnectionTarget[]
 }
 
 export type LiveEvent =
@@ -44,7 +48,10 @@ export type LiveEvent =
       /** Pool-log events read for this poll, and the application's clock they were judged at: for a recording. */
       readonly poolEvents: readonly PoolEvent[]
       readonly poolNowMillis: number
+      /** PgBouncer's view at this poll, for the poolers that answered. */
+      readonly poolerSnapshots: readonly PoolerSnapshot[]
     }
+  | { readonly type: 'pooler-unreachable'; readonly pooler: string; readonly error: PgleakError }
   | { readonly type: 'gap'; readonly gap: TimelineGap }
   | { readonly type: 'disconnected'; readonly error: PgleakError; readonly retryInMillis: number; readonly attempt: number }
   | { readonly type: 'skipped'; readonly error: PgleakError }
@@ -52,11 +59,13 @@ export type LiveEvent =
 export class LiveLoop {
   readonly #options: LiveLoopOptions
   readonly #poolLog: PoolLogFollower | undefined
+  readonly #poolers: PoolerPoller | undefined
   #monitor: LeakMonitor | undefined
 
   constructor(options: LiveLoopOptions) {
     this.#options = options
     this.#poolLog = options.poolLogPath !== undefined ? new PoolLogFollower(options.poolLogPath, options.poolLogFormat) : undefined
+    this.#poolers = options.poolerTargets && options.poolerTargets.length > 0 ? new PoolerPoller(options.poolerTargets, { connectTimeoutMillis: options.connectTimeoutMillis ?? 10_000 }) : undefined
   }
 
   /** The monitor, once the first connection gave the server's settings. */
@@ -79,6 +88,14 @@ export class LiveLoop {
 
   async *run(target: ConnectionTarget): AsyncGenerator<LiveEvent, void> {
     const options = this.#options
+    try {
+      yield* this.#run(target, options)
+    } finally {
+      await this.#poolers?.close()
+    }
+  }
+
+  async *#run(target: ConnectionTarget, options: LiveLoopOptions): AsyncGenerator<LiveEvent, void> {
     for await (const event of pollSnapshots(target, options)) {
       switch (event.type) {
         case 'connected': {
@@ -98,11 +115,14 @@ export class LiveLoop {
           const monitor = this.#monitor
           if (!monitor) break
           const snapshot = options.view ? options.view(event.snapshot) : event.snapshot
+          const pooler = this.#poolers ? await this.#poolers.poll() : undefined
+          for (const failure of pooler?.errors ?? []) yield { type: 'pooler-unreachable', pooler: failure.pooler, error: failure.error }
+          for (const look of pooler?.snapshots ?? []) monitor.ingestPooler(look)
           const poolEvents = this.catchUpPoolLog()
           // Pool events carry the application's clock, which is this machine's when watching live.
           const poolNowMillis = Date.now()
           const update = monitor.ingest(snapshot, poolNowMillis)
-          yield { type: 'sample', raw: event.snapshot, snapshot, update, monitor, queryMillis: event.queryMillis, poolEvents, poolNowMillis }
+          yield { type: 'sample', raw: event.snapshot, snapshot, update, monitor, queryMillis: event.queryMillis, poolEvents, poolNowMillis, poolerSnapshots: pooler?.snapshots ?? [] }
           break
         }
         case 'gap': {

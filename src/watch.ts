@@ -9,6 +9,7 @@ import type { Snapshot } from './core/snapshot.js'
 import { thresholdsFor } from './core/thresholds.js'
 import type { TimelineGap } from './core/timeline/timeline.js'
 import { resolveConnectionTarget } from './sources/pg/connection-target.js'
+import { poolerTargetsOf } from './sources/pgbouncer/pooler-target.js'
 import type { SessionOptions } from './sources/pg/pgleak-session.js'
 import { pollIntervalMillis } from './sources/pg/poll-snapshots.js'
 import { RECORDING_FORMAT, RECORDING_VERSION, BACKEND_COLUMNS, snapshotEvent } from './sources/recording/recording-format.js'
@@ -28,6 +29,8 @@ export interface WatchOptions extends SessionOptions, Partial<ReportOptions> {
   readonly poolLogPath?: string
   /** Its format, when it should not be detected. */
   readonly poolLogFormat?: string
+  /** PgBouncer admin console URLs to look through at each poll. */
+  readonly pgbouncer?: readonly string[]
   readonly signal?: AbortSignal
   readonly onEvent?: (event: WatchEvent) => void
 }
@@ -62,6 +65,7 @@ export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
   const recording = options.recordPath ? RecordingWriter.open(options.recordPath) : undefined
   const loop = new LiveLoop({
     ...options,
+    poolerTargets: poolerTargetsOf(options.pgbouncer, env),
     intervalMillis,
     signal: controller.signal,
     groupBy,
@@ -97,6 +101,7 @@ export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
         }
         case 'sample':
           if (event.poolEvents.length > 0 || options.poolLogPath !== undefined) recording?.write({ type: 'pool-events', poolNow: event.poolNowMillis, events: event.poolEvents })
+          for (const pooler of event.poolerSnapshots) recording?.write({ type: 'pooler', snapshot: pooler })
           recording?.write(snapshotEvent(event.snapshot))
           options.onEvent?.({ type: 'sample', snapshot: event.snapshot, update: event.update, monitor: event.monitor, queryMillis: event.queryMillis })
           break
@@ -109,6 +114,9 @@ export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
           break
         case 'skipped':
           options.onEvent?.({ type: 'skipped', message: event.error.message })
+          break
+        case 'pooler-unreachable':
+          options.onEvent?.({ type: 'skipped', message: `PgBouncer ${event.pooler} did not answer: ${event.error.message}` })
           break
       }
     }

@@ -6,6 +6,7 @@ import { runSnapshotDetectors } from './detectors/index.js'
 import { sortFindings, type Finding } from './finding.js'
 import type { GroupDimension } from './grouping.js'
 import type { IgnoreRule } from './ignore-rule.js'
+import type { PoolerSummary } from './pooler-summary.js'
 import { redactSnapshot } from './redact-query.js'
 import type { ReportWarning } from './report-warning.js'
 import { usableSlots, type ServerSettings, type Snapshot } from './snapshot.js'
@@ -49,6 +50,8 @@ export interface AuditReport {
   readonly connections: ConnectionSummary
   readonly findings: readonly Finding[]
   readonly warnings: readonly ReportWarning[]
+  /** Behind PgBouncer (`--pgbouncer`): what each pooler holds. */
+  readonly poolers?: readonly PoolerSummary[]
 }
 
 export function serverInfo(settings: ServerSettings, target: string): ServerInfo {

@@ -26,9 +26,9 @@ export function findingKey(finding: Finding): string {
  * (`{ ...finding, ... }`) cost five times as much, and this runs for every finding of every poll.
  */
 function trackedFinding(finding: Finding, severity: Finding['severity'], firstSeenAt: string, lastSeenAt: string, isActive: boolean): TrackedFinding {
-  const { kind, title, subject, pids, evidence, advice } = finding
+  const { kind, title, subject, pids, evidence, advice, poolerClients } = finding
   // Kind and evidence come from the same finding, so they still match.
-  return { kind, severity, title, subject, pids, evidence, advice, firstSeenAt, lastSeenAt, isActive } as TrackedFinding
+  return { kind, severity, title, subject, pids, evidence, advice, ...(poolerClients ? { poolerClients } : {}), firstSeenAt, lastSeenAt, isActive } as TrackedFinding
 }
 
 export interface TrackerUpdate {

@@ -2,6 +2,8 @@
 // the evidence in figures, and the advice. Turning them into prose or colour
 // is the renderers' job.
 
+import type { PoolerClientSide } from './pooler.js'
+
 export const SEVERITIES = ['info', 'warning', 'error'] as const
 export type Severity = (typeof SEVERITIES)[number]
 
@@ -30,6 +32,7 @@ export const FINDING_KINDS = [
   'config',
   'leftover-connections',
   'pool-sizing',
+  'pooler-client-growth',
 ] as const
 export type FindingKind = (typeof FINDING_KINDS)[number]
 
@@ -207,7 +210,16 @@ export interface PoolLogSizingEvidence {
   readonly refusedConnections: number
 }
 
-export type PoolSizingEvidence = ServerPoolSizingEvidence | PoolLogSizingEvidence
+/** `pool-sizing` at PgBouncer: its pools' sizes against the server's slots. */
+export interface PoolerSizingEvidence {
+  readonly basis: 'pooler'
+  readonly pooler: string
+  readonly pools: readonly { readonly pool: string; readonly poolSize: number; readonly reservePool: number; readonly canOpen: number }[]
+  readonly canOpen: number
+  readonly usableSlots: number
+}
+
+export type PoolSizingEvidence = ServerPoolSizingEvidence | PoolLogSizingEvidence | PoolerSizingEvidence
 
 export interface LeftoverSession {
   readonly pid: number
@@ -283,6 +295,39 @@ export interface PoolExhaustionEvidence {
   readonly maxOverflow: number | null
   readonly timeoutSeconds: number | null
   readonly text: string | null
+  /** At PgBouncer: the pool's clients and servers, and the pooler's client limit. */
+  readonly pooler?: PoolerExhaustionFigures
+}
+
+export interface PoolerExhaustionFigures {
+  readonly pooler: string
+  readonly clientsActive: number
+  readonly clientsWaiting: number
+  readonly maxWaitSeconds: number
+  readonly serverConnections: number
+  readonly clients: number
+  readonly maxClientConn: number
+  readonly poolMode: string
+}
+
+/** `pooler-client-growth`: one application's clients piling up at PgBouncer while the server sees the pool's few. */
+export interface PoolerClientGrowthEvidence {
+  readonly pooler: string
+  /** The application, else the client address. */
+  readonly group: string
+  readonly clients: number
+  /** Used only right after connecting and idle since, or waiting for a server. */
+  readonly stuckClients: number
+  readonly waitingClients: number
+  readonly riseInWindow: number
+  readonly windowSeconds: number
+  /** The pooler's server connections for the group's pools: what the server sees. */
+  readonly serverConnections: number
+  /** All the pooler's application clients, and its limit. */
+  readonly pooledClients: number
+  readonly maxClientConn: number
+  readonly poolMode: string
+  readonly clientAddresses: readonly string[]
 }
 
 export interface MultiplePoolsEvidence {
@@ -312,6 +357,8 @@ interface FindingOf<K extends FindingKind, E> {
   readonly pids: readonly number[]
   readonly evidence: E
   readonly advice: string
+  /** Behind PgBouncer: the clients at the pooler holding the sessions in `pids`. */
+  readonly poolerClients?: readonly PoolerClientSide[]
 }
 
 export type HeadroomFinding = FindingOf<'headroom', HeadroomEvidence>
@@ -325,6 +372,7 @@ export type PoolImbalanceFinding = FindingOf<'pool-imbalance', PoolImbalanceEvid
 export type PoolExhaustionFinding = FindingOf<'pool-exhaustion', PoolExhaustionEvidence>
 export type MultiplePoolsFinding = FindingOf<'multiple-pools', MultiplePoolsEvidence>
 export type PoolSizingFinding = FindingOf<'pool-sizing', PoolSizingEvidence>
+export type PoolerClientGrowthFinding = FindingOf<'pooler-client-growth', PoolerClientGrowthEvidence>
 
 export type Finding =
   | HeadroomFinding
@@ -338,6 +386,7 @@ export type Finding =
   | PoolExhaustionFinding
   | MultiplePoolsFinding
   | PoolSizingFinding
+  | PoolerClientGrowthFinding
 
 /** Worst first; then in the contract's order of kinds; then by title, so output is stable. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {

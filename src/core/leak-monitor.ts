@@ -4,6 +4,10 @@
 // give the same findings whichever way they come.
 import { runSnapshotDetectors, TIMELINE_DETECTORS } from './detectors/index.js'
 import { runPoolDetectors } from './detectors/pool/index.js'
+import { runPoolerDetectors } from './detectors/pooler/index.js'
+import type { PoolerSnapshot } from './pooler.js'
+import { joinPoolerClients } from './pooler-join.js'
+import { PoolerTimeline } from './pooler-timeline.js'
 import type { PoolEvent } from './pool-event.js'
 import { PoolLedger } from './pool-ledger.js'
 import type { Finding } from './finding.js'
@@ -38,6 +42,8 @@ export class LeakMonitor {
   readonly timeline: Timeline
   /** The pool log's ledger, when one is followed. */
   readonly poolLedger: PoolLedger | undefined
+  /** PgBouncer's view, when pgleak looks through one (`--pgbouncer`). */
+  readonly poolers = new PoolerTimeline()
   readonly #tracker = new FindingTracker()
   readonly #options: LeakMonitorOptions
   #settings: ServerSettings
@@ -64,6 +70,11 @@ export class LeakMonitor {
     this.#settings = settings
   }
 
+  /** PgBouncer's view at this poll, read before the server's snapshot is ingested. */
+  ingestPooler(snapshot: PoolerSnapshot): void {
+    this.poolers.ingest(snapshot)
+  }
+
   ingestPoolEvents(events: readonly PoolEvent[]): void {
     if (!this.poolLedger) return
     for (const event of events) this.poolLedger.ingest(event)
@@ -80,6 +91,9 @@ export class LeakMonitor {
       this.#timelineEvaluatedAtMillis = snapshot.sampledAtMillis
     }
     let current = [...runSnapshotDetectors({ snapshot, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore, groupBy: this.#options.groupBy }), ...this.#timelineFindings]
+    if (!this.poolers.isEmpty) {
+      current = joinPoolerClients([...current, ...runPoolerDetectors({ timeline: this.poolers, usableSlots: usableSlots(this.#settings) })], this.poolers.poolers().map((p) => p.latest))
+    }
     if (this.poolLedger) {
       const fromPools = runPoolDetectors({ ledger: this.poolLedger, thresholds: this.#options.thresholds, nowMillis: poolNowMillis ?? snapshot.sampledAtMillis, snapshot, usableSlots: usableSlots(this.#settings) })
       current = joinPoolFindings(current, fromPools)

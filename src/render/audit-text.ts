@@ -6,6 +6,7 @@ import type { GroupDimension } from '../core/grouping.js'
 import { severityBadge, type Palette } from './colors.js'
 import { formatEvidence } from './format-evidence.js'
 import { renderGroupTable } from './group-table.js'
+import { renderPoolerLines } from './pooler-lines.js'
 import { percent, usageBar } from './usage-bar.js'
 import { DEFAULT_WIDTH, wrapText } from './wrap-text.js'
 
@@ -52,6 +53,7 @@ export function renderAuditText(palette: Palette, report: AuditReport, groupBy: 
 
   if (connections.groups.length > 0) lines.push(renderGroupTable(palette, connections.groups, groupBy), '')
   else lines.push(palette.dim('no client connections besides pgleak'), '')
+  if (report.poolers && report.poolers.length > 0) lines.push(...renderPoolerLines(palette, report.poolers), '')
 
   for (const warning of report.warnings) lines.push(wrapText(`${palette.yellow('!')} ${warning.message}`, width, '  '))
   if (report.warnings.length > 0) lines.push('')

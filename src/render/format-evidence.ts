@@ -43,6 +43,10 @@ export function formatEvidence(finding: Finding, maxQueryLength = 100): string {
       if (e.etaSeconds !== null && e.limit) parts.push(`${e.limit.scope === 'server' ? 'usable slots' : `${e.limit.scope} ${e.limit.name} limit`} gone in ~${formatDuration(e.etaSeconds)}`)
       return parts.join(' · ')
     }
+    case 'pooler-client-growth': {
+      const e = finding.evidence
+      return `PgBouncer ${e.pooler} · ${e.clients} clients (+${e.riseInWindow} in ${formatDuration(e.windowSeconds)}) · ${e.stuckClients} stuck, ${e.waitingClients} waiting · server sees ${e.serverConnections} · ${e.pooledClients} of max_client_conn ${e.maxClientConn} · from ${e.clientAddresses.slice(0, 3).join(', ')}`
+    }
     case 'churn': {
       const e = finding.evidence
       const bound = e.isLowerBound ? '≥' : '~'
@@ -73,6 +77,10 @@ export function formatEvidence(finding: Finding, maxQueryLength = 100): string {
     }
     case 'pool-exhaustion': {
       const e = finding.evidence
+      if (e.pooler) {
+        const p = e.pooler
+        return `PgBouncer ${p.pooler} · ${p.clientsWaiting} waiting, maxwait ${p.maxWaitSeconds}s · ${p.serverConnections} servers · ${p.clients} of max_client_conn ${p.maxClientConn} clients · ${p.poolMode} mode`
+      }
       const parts = e.timeouts > 0 ? [`${e.timeouts} timeouts`] : [`${e.tooManyClients} refused`]
       if (e.first) parts.push(`first ${e.first.slice(11, 19)}`)
       parts.push(`line ${e.firstLine}`)
@@ -89,6 +97,9 @@ export function formatEvidence(finding: Finding, maxQueryLength = 100): string {
       if (e.basis === 'pool-logs') {
         const pools = e.pools.map((p) => `${p.pool} ${p.sizeFrom === 'peak-seen' ? `${p.peakOpen} seen open` : `${p.poolSize}${p.maxOverflow ? ` + ${p.maxOverflow}` : ''}`}`)
         return `${e.processes} process${e.processes === 1 ? '' : 'es'} · can open ${e.canOpen} of ${e.usableSlots} usable · ${e.refusedConnections} refused · ${pools.slice(0, 6).join(', ')}${pools.length > 6 ? ', ...' : ''}`
+      }
+      if (e.basis === 'pooler') {
+        return `PgBouncer ${e.pooler} · can open ${e.canOpen} of ${e.usableSlots} usable · ${e.pools.map((p) => `${p.pool} ${p.poolSize}${p.reservePool ? ` + ${p.reservePool}` : ''}`).join(', ')}`
       }
       const addresses = e.clientAddresses.length > 1 ? ` · from ${e.clientAddresses.map((a) => `${a.address} ${a.connections}`).join(', ')}` : ''
       return `${e.bursts} bursts to the limit in ${formatDuration(e.windowSeconds)} · peak ${e.peakConnections}, floor ${e.floorConnections} · server ${e.serverPeakConnections} of ${e.usableSlots} usable${addresses}`

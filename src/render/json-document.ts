@@ -53,6 +53,6 @@ export function auditJsonDocument(report: AuditReport, generatedAt?: Date): Json
     findings: report.findings,
     warnings: report.warnings,
     ...(generatedAt ? { generatedAt } : {}),
-    extra: { connections: report.connections },
+    extra: { connections: report.connections, ...(report.poolers ? { poolers: report.poolers } : {}) },
   })
 }

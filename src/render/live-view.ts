@@ -2,6 +2,8 @@
 // usage bar and a sparkline of client connections, a row per group with its
 // trend, and the active findings. Every line is cut to the terminal's width
 // and the frame to its height, so redrawing in place never scrolls.
+import { summarizePooler } from '../core/pooler-summary.js'
+import { renderPoolerLines } from './pooler-lines.js'
 import { stripVTControlCharacters } from 'node:util'
 import type { ServerInfo } from '../core/audit-report.js'
 import { countedClients, groupMembers, summarizeGroup } from '../core/connection-summary.js'
@@ -119,6 +121,8 @@ export function renderLiveFrame(palette: Palette, state: LiveViewState, findings
   }
   if (rows.length > roomForGroups) lines.push(palette.dim(`… ${rows.length - roomForGroups} more groups`))
   if (rows.length === 0) lines.push(palette.dim('no client connections besides pgleak'))
+  // Behind PgBouncer: what the pooler holds, where the server cannot see.
+  if (!monitor.poolers.isEmpty) lines.push(...renderPoolerLines(palette, monitor.poolers.poolers().map((p) => summarizePooler(p.latest))))
 
   lines.push('')
   if (findings.length === 0) lines.push(palette.green('no findings'))

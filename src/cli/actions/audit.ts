@@ -12,6 +12,7 @@ export async function runAudit(flags: AuditFlags, given: Partial<Thresholds>): P
   const report = await audit({
     ...(flags.dsn !== undefined ? { dsn: flags.dsn } : {}),
     connectTimeoutMillis: flags.connectTimeout * 1000,
+    ...(flags.pgbouncer.length > 0 ? { pgbouncer: flags.pgbouncer } : {}),
     groupBy: flags.groupBy,
     ignore: flags.ignore,
     redact: flags.redact,

@@ -51,6 +51,7 @@ export async function runCheck(argv: readonly string[], flags: CheckFlags, confi
       },
       ...(flags.poolLog !== undefined ? { poolLogPath: flags.poolLog } : {}),
       ...(flags.poolLogFormat !== undefined ? { poolLogFormat: flags.poolLogFormat } : {}),
+      ...(flags.pgbouncer.length > 0 ? { pgbouncer: flags.pgbouncer } : {}),
       onCommandStart: (started) => (command = started),
       onNotice: (message) => process.stderr.write(`${palette.yellow('pgleak:')} ${message}\n`),
     })

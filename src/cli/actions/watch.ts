@@ -21,6 +21,7 @@ export function watchOptionsFrom(flags: WatchFlags, given: Partial<Thresholds>):
     ...(flags.record !== undefined ? { recordPath: flags.record } : {}),
     ...(flags.poolLog !== undefined ? { poolLogPath: flags.poolLog } : {}),
     ...(flags.poolLogFormat !== undefined ? { poolLogFormat: flags.poolLogFormat } : {}),
+    ...((flags.pgbouncer ?? []).length > 0 ? { pgbouncer: flags.pgbouncer } : {}),
     groupBy: flags.groupBy,
     ignore: flags.ignore,
     redact: flags.redact,

@@ -74,15 +74,7 @@ export class PgleakSession implements Queryable {
       connectionTimeoutMillis: options.connectTimeoutMillis ?? 10_000,
       password: config.password ?? passwordLookup,
     })
-    // An error after connect (server restart, terminated backend) surfaces on the next query; without a
-    // listener node-postgres would crash the process instead.
-    client.on('error', () => {})
-    try {
-      await client.connect()
-    } catch (error) {
-      await client.end().catch(() => {})
-      throw connectError(error, target)
-    }
+    await connectClient(client, target)
     try {
       const statement = options.statementTimeoutMillis ?? 10_000
       const lock = options.lockTimeoutMillis ?? 1_000
@@ -110,5 +102,20 @@ export class PgleakSession implements Queryable {
     if (this.#isClosed) return
     this.#isClosed = true
     await this.#client.end().catch(() => {})
+  }
+}
+
+/**
+ * Connects a client, or ends it and throws the user-facing error. An error after connect (server
+ * restart, terminated backend) surfaces on the next query; without a listener node-postgres would
+ * crash the process instead.
+ */
+export async function connectClient(client: Client, target: ConnectionTarget): Promise<void> {
+  client.on('error', () => {})
+  try {
+    await client.connect()
+  } catch (error) {
+    await client.end().catch(() => {})
+    throw connectError(error, target)
   }
 }

@@ -15,6 +15,10 @@ function isRecordingEvent(value: unknown): value is RecordingEvent {
   if (typeof value !== 'object' || value === null) return false
   const type = (value as { type?: unknown }).type
   if (type === 'snapshot') return Array.isArray((value as { backends?: unknown }).backends) && typeof (value as { at?: unknown }).at === 'number'
+  if (type === 'pooler') {
+    const snapshot = (value as { snapshot?: { pooler?: unknown; sampledAtMillis?: unknown; clients?: unknown } }).snapshot
+    return typeof snapshot?.pooler === 'string' && typeof snapshot.sampledAtMillis === 'number' && Array.isArray(snapshot.clients)
+  }
   if (type === 'pool-events') return Array.isArray((value as { events?: unknown }).events) && typeof (value as { poolNow?: unknown }).poolNow === 'number'
   return type === RECORDING_FORMAT || type === 'settings' || type === 'gap'
 }

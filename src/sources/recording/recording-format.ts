@@ -5,6 +5,7 @@
 import type { Backend, BackendState } from '../../core/backend.js'
 import type { GroupDimension } from '../../core/grouping.js'
 import type { PoolEvent } from '../../core/pool-event.js'
+import type { PoolerSnapshot } from '../../core/pooler.js'
 import type { ServerSettings, Snapshot } from '../../core/snapshot.js'
 import type { Thresholds } from '../../core/thresholds.js'
 
@@ -76,6 +77,8 @@ export type RecordingEvent =
   | { readonly type: 'gap'; readonly from: number; readonly to: number; readonly reason: string }
   /** Pool-log events read before the next snapshot, and the application's clock they were judged at. */
   | { readonly type: 'pool-events'; readonly poolNow: number; readonly events: readonly PoolEvent[] }
+  /** PgBouncer's view at the next snapshot's poll (`--pgbouncer`). */
+  | { readonly type: 'pooler'; readonly snapshot: PoolerSnapshot }
 
 export function toBackendRow(b: Backend): BackendRow {
   return [

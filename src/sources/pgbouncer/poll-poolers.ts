@@ -1,0 +1,58 @@
+// Looks at each PgBouncer once per poll, over one connection of pgleak's own
+// to each admin console, reopened on the next poll when it fails. A pooler
+// that does not answer never holds up the server's poll: its look is skipped
+// and the reason given.
+import type { PoolerSnapshot } from '../../core/pooler.js'
+import { PgleakError } from '../../errors.js'
+import type { ConnectionTarget } from '../pg/connection-target.js'
+import { PoolerSession, type PoolerSessionOptions } from './pooler-session.js'
+
+export interface PoolerLook {
+  readonly snapshots: readonly PoolerSnapshot[]
+  /** Poolers that could not be read this time, with why. */
+  readonly errors: readonly { readonly pooler: string; readonly error: PgleakError }[]
+}
+
+export class PoolerPoller {
+  readonly #targets: readonly ConnectionTarget[]
+  readonly #options: PoolerSessionOptions
+  readonly #sessions = new Map<ConnectionTarget, PoolerSession>()
+
+  constructor(targets: readonly ConnectionTarget[], options: PoolerSessionOptions = {}) {
+    this.#targets = targets
+    this.#options = options
+  }
+
+  get isEmpty(): boolean {
+    return this.#targets.length === 0
+  }
+
+  async poll(): Promise<PoolerLook> {
+    const looks = await Promise.all(this.#targets.map((target) => this.#look(target)))
+    return {
+      snapshots: looks.flatMap((look) => ('snapshot' in look ? [look.snapshot] : [])),
+      errors: looks.flatMap((look) => ('error' in look ? [{ pooler: look.pooler, error: look.error }] : [])),
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#sessions.values()].map((session) => session.close()))
+    this.#sessions.clear()
+  }
+
+  async #look(target: ConnectionTarget): Promise<{ snapshot: PoolerSnapshot } | { pooler: string; error: PgleakError }> {
+    try {
+      let session = this.#sessions.get(target)
+      if (!session) {
+        session = await PoolerSession.open(target, this.#options)
+        this.#sessions.set(target, session)
+      }
+      return { snapshot: await session.snapshot() }
+    } catch (error) {
+      await this.#sessions.get(target)?.close()
+      this.#sessions.delete(target)
+      const failure = error instanceof PgleakError ? error : new PgleakError('QUERY_FAILED', (error as Error).message, { cause: error })
+      return { pooler: target.description, error: failure }
+    }
+  }
+}
