@@ -39,7 +39,7 @@ export async function audit(options: AuditOptions = {}): Promise<AuditReport> {
       thresholds: options.thresholds ?? thresholdsFor('audit'),
       redact: options.redact ?? false,
     })
-    return options.pgbouncer && options.pgbouncer.length > 0 ? withPoolers(report, settings, poolerTargetsOf(options.pgbouncer, env), options) : report
+    return options.pgbouncer && options.pgbouncer.length > 0 ? await withPoolers(report, settings, poolerTargetsOf(options.pgbouncer, env), options) : report
   } finally {
     await session.close()
   }

@@ -83,6 +83,13 @@ describe('pgleak audit against a server', () => {
     expect(result.stderr).not.toContain('not-the-password')
   })
 
+  it('says a PgBouncer that cannot be reached is the pooler, not the server, with exit 3', async () => {
+    const port = await freePort()
+    const result = await runCli(['audit', '--dsn', db().url(), '--pgbouncer', `postgres://stats:secret-pooler-pw@127.0.0.1:${port}/pgbouncer`])
+    expectOneLineError(result, 3, /^pgleak: PgBouncer: cannot connect to stats@127\.0\.0\.1:\d+\/pgbouncer: connection refused\. Is PgBouncer running there\? Check --pgbouncer's host and port/)
+    expect(result.stderr).not.toContain('secret-pooler-pw')
+  })
+
   it('says the database does not exist, with exit 3', async () => {
     expectOneLineError(await runCli(['audit', '--dsn', db().url({ database: 'nope' })]), 3, /database "nope" does not exist/)
   })

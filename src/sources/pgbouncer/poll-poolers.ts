@@ -51,8 +51,18 @@ export class PoolerPoller {
     } catch (error) {
       await this.#sessions.get(target)?.close()
       this.#sessions.delete(target)
-      const failure = error instanceof PgleakError ? error : new PgleakError('QUERY_FAILED', (error as Error).message, { cause: error })
-      return { pooler: target.description, error: failure }
+      return { pooler: target.description, error: poolerError(error) }
     }
   }
+}
+
+/** The error in the pooler's words: the server's hints name --dsn and PostgreSQL. */
+function poolerError(error: unknown): PgleakError {
+  const code = error instanceof PgleakError ? error.code : 'QUERY_FAILED'
+  const message = (error as Error).message
+  const hint =
+    code === 'AUTHENTICATION_FAILED' || /not allowed|no such user|admin/i.test(message)
+      ? "Check --pgbouncer's user and password: it must be in pgbouncer.ini's stats_users (or admin_users) and in its auth_file."
+      : "Is PgBouncer running there? Check --pgbouncer's host and port (pgbouncer.ini's listen_addr and listen_port); the database is its admin console, pgbouncer."
+  return new PgleakError(code, `PgBouncer: ${message}`, { cause: error, hint, ...(error instanceof PgleakError && error.detail ? { detail: error.detail } : {}) })
 }
