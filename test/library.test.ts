@@ -17,6 +17,7 @@ describe('the pgleak package', () => {
       'config',
       'leftover-connections',
       'pool-sizing',
+      'pooler-client-growth',
     ])
     for (const name of ['watch', 'check', 'analyzeRecording', 'analyzePoolLogs', 'isRecordingFile', 'CHECK_THRESHOLDS', 'LeakMonitor', 'runTimelineDetectors']) expect(pgleak).toHaveProperty(name)
   })

@@ -55,6 +55,9 @@ export interface PoolerDatabase {
   /** max_db_connections for it; 0: none. */
   readonly maxConnections: number
   readonly currentConnections: number
+  /** Its own client limit (max_db_client_connections, PgBouncer 1.24+); 0: none or not told. */
+  readonly maxClientConnections: number
+  readonly currentClientConnections: number
 }
 
 export interface PoolerSnapshot {

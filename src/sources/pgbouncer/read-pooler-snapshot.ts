@@ -77,6 +77,8 @@ function databaseOf(row: Row): PoolerDatabase {
     reservePool: numberOf(row, 'reserve_pool', 'reserve_pool_size'),
     maxConnections: numberOf(row, 'max_connections', 'max_db_connections'),
     currentConnections: numberOf(row, 'current_connections'),
+    maxClientConnections: numberOf(row, 'max_client_connections', 'max_db_client_connections'),
+    currentClientConnections: numberOf(row, 'current_client_connections'),
   }
 }
 

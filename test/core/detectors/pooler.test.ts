@@ -15,7 +15,7 @@ interface ClientSpec {
   readonly state?: string
 }
 
-function snapshot(atSecond: number, clients: readonly ClientSpec[], options: { waiting?: number; maxWait?: number; maxClientConn?: number; servers?: number } = {}): PoolerSnapshot {
+function snapshot(atSecond: number, clients: readonly ClientSpec[], options: { waiting?: number; maxWait?: number; maxClientConn?: number; servers?: number; maxDbConnections?: number } = {}): PoolerSnapshot {
   const servers = options.servers ?? Math.min(10, clients.length)
   const connections: PoolerConnection[] = clients.map((c, i) => ({
     id: `0xc${i}`,
@@ -38,7 +38,7 @@ function snapshot(atSecond: number, clients: readonly ClientSpec[], options: { w
     pools: [{ database: 'shop', user: 'app', clientsActive: Math.min(servers, clients.length), clientsWaiting: options.waiting ?? Math.max(0, clients.length - servers), serversActive: servers, serversIdle: 0, serversUsed: 0, serversLogin: 0, maxWaitSeconds: options.maxWait ?? 0, poolMode: 'session' }],
     clients: connections,
     servers: Array.from({ length: servers }, (_, i) => ({ id: `0xs${i}`, link: connections[i] ? `0xc${i}` : null, database: 'shop', user: 'app', state: 'active', addr: '10.0.0.2', port: 5432, connectMillis: T0, requestMillis: T0, application: clients[i]?.application ?? '', remotePid: 5000 + i })),
-    databases: [{ name: 'shop', poolSize: 10, reservePool: 0, maxConnections: 0, currentConnections: servers }],
+    databases: [{ name: 'shop', poolSize: 10, reservePool: 0, maxConnections: options.maxDbConnections ?? 0, currentConnections: servers, maxClientConnections: 0, currentClientConnections: clients.length }],
   }
 }
 
@@ -87,6 +87,13 @@ describe('pooler detectors', () => {
     // A wait that drains between two looks is not exhaustion.
     const draining = [snapshot(0, [], { waiting: 0 }), snapshot(1, [{ application: 'api', connectedAt: 1, lastRequestAt: 1 }], { waiting: 1, maxWait: 0.2, servers: 0 })]
     expect(judge(draining)).toEqual([])
+  })
+
+  it("names a database at its max_db_connections, whose clients then wait", () => {
+    const clients = Array.from({ length: 6 }, () => ({ application: 'api', connectedAt: 0, lastRequestAt: 0 }))
+    const titles = judge([snapshot(0, clients, { servers: 6, maxDbConnections: 6 })]).map((f) => f.title)
+    expect(titles).toEqual(['PgBouncer database shop is at max_db_connections: 6 of 6 server connections; its clients wait for one'])
+    expect(judge([snapshot(0, clients, { servers: 6, maxDbConnections: 20 })])).toEqual([])
   })
 
   it("reports the pooler's pools against the server's slots", () => {

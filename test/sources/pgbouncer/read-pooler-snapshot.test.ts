@@ -34,7 +34,7 @@ describe("reading PgBouncer's admin console", () => {
     expect(look.pools).toEqual([expect.objectContaining({ database: 'shop', clientsWaiting: 3, serversActive: 10, maxWaitSeconds: 4.5, poolMode: 'session' })])
     expect(look.clients.map((c) => [c.application, c.link, c.connectMillis])).toEqual([['report-svc', '0x9', Date.UTC(2026, 10, 29, 22, 57, 40)]])
     expect(look.servers.map((s) => [s.id, s.remotePid])).toEqual([['0x9', 19208]])
-    expect(look.databases).toEqual([{ name: 'shop', poolSize: 10, reservePool: 2, maxConnections: 0, currentConnections: 10 }])
+    expect(look.databases).toEqual([{ name: 'shop', poolSize: 10, reservePool: 2, maxConnections: 0, currentConnections: 10, maxClientConnections: 0, currentClientConnections: 0 }])
     expect(look.config).toMatchObject({ maxClientConn: 20, defaultPoolSize: 10, reservePoolSize: 0, poolMode: 'session' })
     expect(look.version).toBe('PgBouncer 1.18.0')
   })
@@ -45,7 +45,7 @@ describe("reading PgBouncer's admin console", () => {
       console18({
         POOLS: [{ database: 'shop', user: 'app', cl_active: 1, cl_waiting: 1, sv_active: 1, maxwait_us: 2500000, load_balance_hosts: null }],
         CLIENTS: [{ id: 17, user: 'app', database: 'shop', state: 'waiting', addr: '10.0.0.7', port: 1, connect_time: '2026-11-29 22:57:40.123 UTC', request_time: '', link: '(nil)', application_name: '' }],
-        DATABASES: [{ name: 'shop', pool_size: 5, reserve_pool_size: 1, max_db_connections: 8, current_connections: 1 }],
+        DATABASES: [{ name: 'shop', pool_size: 5, reserve_pool_size: 1, max_db_connections: 8, current_connections: 1, max_client_connections: 40, current_client_connections: 3 }],
         CONFIG: [],
       }),
       'p',
@@ -53,7 +53,7 @@ describe("reading PgBouncer's admin console", () => {
     )
     expect(look.pools[0]).toMatchObject({ maxWaitSeconds: 2.5, serversIdle: 0, poolMode: '' })
     expect(look.clients[0]).toMatchObject({ id: '17', link: null, requestMillis: null, application: '' })
-    expect(look.databases[0]).toEqual({ name: 'shop', poolSize: 5, reservePool: 1, maxConnections: 8, currentConnections: 1 })
+    expect(look.databases[0]).toEqual({ name: 'shop', poolSize: 5, reservePool: 1, maxConnections: 8, currentConnections: 1, maxClientConnections: 40, currentClientConnections: 3 })
     expect(look.config).toMatchObject({ maxClientConn: 100, defaultPoolSize: 20, poolMode: 'session' })
   })
 

@@ -58,6 +58,36 @@ export function detectPoolerExhaustion(input: PoolerDetectorInput): PoolExhausti
           `Raising default_pool_size only moves the wait to the server's max_connections. When clients reach max_client_conn (${latest.config.maxClientConn}), new logins fail with ${REFUSAL}.`,
       })
     }
+    for (const database of latest.databases) {
+      // A database's own caps: its server connections (max_db_connections: clients wait) and its clients (refused).
+      const caps = [
+        { limit: database.maxConnections, used: database.currentConnections, setting: 'max_db_connections', what: 'server connections', effect: 'its clients wait for one' },
+        { limit: database.maxClientConnections, used: database.currentClientConnections, setting: 'max_db_client_connections', what: 'clients', effect: 'new logins to it are refused ("client connections exceeded (max_db_client_connections)")' },
+      ]
+      for (const cap of caps) {
+        if (cap.limit <= 0 || cap.used < Math.ceil(cap.limit * NEAR_LIMIT)) continue
+        const isFull = cap.used >= cap.limit
+        const pools = latest.pools.filter((p) => p.database === database.name)
+        findings.push({
+          kind: 'pool-exhaustion',
+          severity: isFull ? 'error' : 'warning',
+          title: `PgBouncer database ${database.name} ${isFull ? 'is at' : 'is near'} ${cap.setting}: ${cap.used} of ${cap.limit} ${cap.what}${isFull ? `; ${cap.effect}` : ''}`,
+          subject: { application: null, user: null, database: database.name, client: null, pool: null },
+          pids: [],
+          evidence: poolerEvidence(null, database.poolSize > 0 ? database.poolSize : latest.config.defaultPoolSize, database.reservePool, null, {
+            pooler: latest.pooler,
+            clientsActive: pools.reduce((sum, p) => sum + p.clientsActive, 0),
+            clientsWaiting: pools.reduce((sum, p) => sum + p.clientsWaiting, 0),
+            maxWaitSeconds: Math.max(0, ...pools.map((p) => Math.round(p.maxWaitSeconds * 10) / 10)),
+            serverConnections: database.currentConnections,
+            clients: latest.clients.filter((c) => c.database === database.name).length,
+            maxClientConn: latest.config.maxClientConn,
+            poolMode: latest.config.poolMode,
+          }),
+          advice: `PgBouncer caps ${database.name} at ${cap.setting} = ${cap.limit} ${cap.what}: at the cap ${cap.effect}. Find whose connections fill it (clients that connect and never close show as pooler-client-growth), or raise the cap within the server's usable slots.`,
+        })
+      }
+    }
     const inUse = latest.clients.length + 1
     const max = latest.config.maxClientConn
     if (max > 0 && inUse >= Math.ceil(max * NEAR_LIMIT)) {
