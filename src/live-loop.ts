@@ -115,7 +115,7 @@ export class LiveLoop {
           const monitor = this.#monitor
           if (!monitor) break
           const snapshot = options.view ? options.view(event.snapshot) : event.snapshot
-          const pooler = this.#poolers ? await this.#poolers.poll() : undefined
+          const pooler = this.#poolers?.takeFinished()
           for (const failure of pooler?.errors ?? []) yield { type: 'pooler-unreachable', pooler: failure.pooler, error: failure.error }
           for (const look of pooler?.snapshots ?? []) monitor.ingestPooler(look)
           const poolEvents = this.catchUpPoolLog()

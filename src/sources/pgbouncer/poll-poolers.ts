@@ -1,7 +1,8 @@
-// Looks at each PgBouncer once per poll, over one connection of pgleak's own
-// to each admin console, reopened on the next poll when it fails. A pooler
-// that does not answer never holds up the server's poll: its look is skipped
-// and the reason given.
+// Looks at each PgBouncer over one connection of pgleak's own to each admin
+// console, reopened on the next look when it fails. The live loop takes the
+// looks that finished since its last poll and starts the next in the
+// background, so a pooler that is slow or silent never holds up the server's
+// poll: its look is late or missing, and the reason given.
 import type { PoolerSnapshot } from '../../core/pooler.js'
 import { PgleakError } from '../../errors.js'
 import type { ConnectionTarget } from '../pg/connection-target.js'
@@ -17,6 +18,8 @@ export class PoolerPoller {
   readonly #targets: readonly ConnectionTarget[]
   readonly #options: PoolerSessionOptions
   readonly #sessions = new Map<ConnectionTarget, PoolerSession>()
+  #inFlight: Promise<void> | undefined
+  #finished: PoolerLook[] = []
 
   constructor(targets: readonly ConnectionTarget[], options: PoolerSessionOptions = {}) {
     this.#targets = targets
@@ -35,7 +38,21 @@ export class PoolerPoller {
     }
   }
 
+  /**
+   * The looks finished since the last call, and the next one started if none is running: for a loop
+   * that must keep its own cadence whatever the pooler does.
+   */
+  takeFinished(): PoolerLook {
+    const finished = this.#finished
+    this.#finished = []
+    this.#inFlight ??= this.poll()
+      .then((look) => void this.#finished.push(look))
+      .finally(() => (this.#inFlight = undefined))
+    return { snapshots: finished.flatMap((look) => look.snapshots), errors: finished.flatMap((look) => look.errors) }
+  }
+
   async close(): Promise<void> {
+    await this.#inFlight
     await Promise.all([...this.#sessions.values()].map((session) => session.close()))
     this.#sessions.clear()
   }

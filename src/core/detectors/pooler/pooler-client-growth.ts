@@ -1,4 +1,5 @@
 import type { PoolerClientGrowthFinding } from '../../finding.js'
+import { clientGroupOf } from '../../pooler.js'
 import type { PoolerDetectorInput } from './pooler-input.js'
 
 /** Clients an application must have added, all stuck or waiting, to be called a leak. */
@@ -35,7 +36,7 @@ export function detectPoolerClientGrowth(input: PoolerDetectorInput): PoolerClie
       const stuck = figures.stuck
       if (rise < MIN_RISE || !isHeld || rising < MIN_RISING_LOOKS || stuck < MIN_RISE || stuck < rise / 2) continue
       const firstAt = recent[counts.indexOf(lowest)]!.atMillis
-      const clients = latest.clients.filter((c) => (c.application !== '' ? c.application : (c.addr ?? 'unix socket')) === group)
+      const clients = latest.clients.filter((c) => clientGroupOf(c) === group)
       const pools = [...new Set(clients.map((c) => `${c.database}/${c.user}`))]
       const servers = latest.servers.filter((s) => pools.includes(`${s.database}/${s.user}`)).length
       const totalClients = latest.clients.length
