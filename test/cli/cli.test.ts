@@ -1,5 +1,8 @@
 // The built command as users run it: help, exit codes, one-line errors, no secrets.
 import { spawn } from 'node:child_process'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { freePort } from '../../src/demo/embedded-server.js'
 import { BIN, runCli, sleep, type CliResult } from '../support/run-cli.js'
@@ -34,6 +37,19 @@ describe('pgleak without a server', () => {
     const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve))
     expect(stderr).toBe('')
     expect(exitCode).toBe(0)
+  })
+
+  it('never shows a stack trace for malformed input: a bad percent-escape, a folder, times out of range', async () => {
+    expectOneLineError(await runCli(['audit', '--dsn', 'postgres://ap%zzp:secret-pw@127.0.0.1:1/shop']), 3, /the connection URL's user name has a malformed percent-escape\. A % must be followed by two hex digits/)
+    expectOneLineError(await runCli(['audit'], { DATABASE_URL: 'postgres://app:p%zz@127.0.0.1:1/shop' }), 3, /the connection URL's password has a malformed percent-escape/)
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
+    expectOneLineError(await runCli(['analyze', dir]), 2, /cannot read .*: not a file\. Give a pool or server log .* for a folder of logs, name its files/)
+    // A JSON line whose time no date can hold is an unreadable line, counted, never a crash when a finding prints it.
+    const outOfRange = join(dir, 'pool.jsonl')
+    await writeFile(outOfRange, ['{"time":1e20,"event":"checkout","pool":"p","connection":"a"}', '{"time":1700000000000,"event":"checkout","pool":"p","connection":"b"}'].join('\n') + '\n')
+    const analyzed = await runCli(['analyze', outOfRange, '--json'])
+    expect(analyzed.stderr).toBe('')
+    expect(JSON.parse(analyzed.stdout).logs[0]).toMatchObject({ events: 1, skippedLines: 1, firstSkippedLines: [1] })
   })
 
   it('prints its version', async () => {

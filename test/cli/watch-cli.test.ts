@@ -113,6 +113,18 @@ describe('pgleak analyze', () => {
     expect(await kinds('--abandoned-after', '30s')).toEqual(expect.arrayContaining(['abandoned-connections', 'connection-growth']))
   })
 
+  it('counts recording lines with times out of range or settings missing their figures as skipped, never a crash', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
+    const damaged = join(dir, 'damaged.ndjson')
+    const text = await readFile(growthRecording, 'utf8')
+    const bad = ['{"type":"snapshot","at":1e20,"backends":[]}', '{"type":"gap","from":0,"to":"later","reason":"x"}', '{"type":"settings","settings":{"maxConnections":100}}']
+    await writeFile(damaged, `${text}${bad.join('\n')}\n`)
+    const result = await runCli(['analyze', damaged])
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toMatch(/skipped 3 line\(s\) that are not recording events \(first: line 103, 104, 105\)/)
+    expect(result.stdout).toContain('connection-growth')
+  })
+
   it('counts lines that are not recording events, and still reports', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
     const damaged = join(dir, 'damaged.ndjson')

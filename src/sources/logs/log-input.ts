@@ -30,7 +30,11 @@ function isGzip(bytes: Buffer): boolean {
 function unreadable(path: string, error: unknown): PgleakError {
   const code = (error as NodeJS.ErrnoException).code
   const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'not a file' : (error as Error).message
-  return new PgleakError('FILE_UNREADABLE', `cannot read ${path}: ${why}`, { cause: error })
+  const hint =
+    code === 'ENOENT' || code === 'EISDIR'
+      ? 'Give a pool or server log (gzip or not, or - for stdin) or a recording made with pgleak watch --record; for a folder of logs, name its files (logs/*.log).'
+      : 'Check that the file is readable by this user.'
+  return new PgleakError('FILE_UNREADABLE', `cannot read ${path}: ${why}`, { cause: error, hint })
 }
 
 export async function openLogInput(path: string, stdin: Readable): Promise<LogInput> {

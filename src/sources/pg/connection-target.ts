@@ -79,6 +79,17 @@ function describe(user: string | undefined, host: string | undefined, port: stri
   return `${who}${host || 'localhost'}:${port || 5432}/${database || user || ''}`
 }
 
+/** A percent-encoded part of the URL, or a one-line error naming which part is malformed (never the part itself: it may be the password). */
+function decodedPart(text: string, part: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    throw new PgleakError('BAD_DSN', `the connection URL's ${part} has a malformed percent-escape`, {
+      hint: 'A % must be followed by two hex digits: write a literal % as %25, as in postgres://user:p%25ss@host/db.',
+    })
+  }
+}
+
 function fromUrl(dsn: string, env: NodeJS.ProcessEnv): ConnectionTarget {
   let url: URL
   try {
@@ -92,11 +103,11 @@ function fromUrl(dsn: string, env: NodeJS.ProcessEnv): ConnectionTarget {
   // Query parameters are libpq keywords too (?host=/var/run/postgresql&sslmode=require); the URL's own parts win.
   // Others (Prisma's ?schema=, ?connection_limit=) belong to the application's driver: pgleak passes over them.
   for (const [key, value] of url.searchParams) if (key in KEYWORDS) pairs[key] = value
-  if (url.hostname) pairs.host = decodeURIComponent(url.hostname.replace(/^\[|\]$/g, ''))
+  if (url.hostname) pairs.host = decodedPart(url.hostname.replace(/^\[|\]$/g, ''), 'host')
   if (url.port) pairs.port = url.port
-  if (url.username) pairs.user = decodeURIComponent(url.username)
-  if (url.password) pairs.password = decodeURIComponent(url.password)
-  if (url.pathname.length > 1) pairs.dbname = decodeURIComponent(url.pathname.slice(1))
+  if (url.username) pairs.user = decodedPart(url.username, 'user name')
+  if (url.password) pairs.password = decodedPart(url.password, 'password')
+  if (url.pathname.length > 1) pairs.dbname = decodedPart(url.pathname.slice(1), 'database name')
   return fromPairs(pairs, env)
 }
 

@@ -11,16 +11,32 @@ export interface SkippedLines {
   readonly firstLineNumbers: number[]
 }
 
+/** Epoch milliseconds a Date can hold (±8.64e15): anything else would fail the first time it is printed. */
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 8.64e15
+}
+
+/** The settings a replay judges by: every figure a number and every limit table an object, or the line is skipped. */
+function isSettings(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const settings = value as Record<string, unknown>
+  const numbers = ['versionNum', 'maxConnections', 'superuserReservedConnections', 'reservedConnections', 'idleInTransactionSessionTimeoutMillis', 'tcpKeepalivesIdleSeconds']
+  const tables = ['roleConnectionLimits', 'databaseConnectionLimits']
+  return numbers.every((key) => typeof settings[key] === 'number' && Number.isFinite(settings[key])) && tables.every((key) => typeof settings[key] === 'object' && settings[key] !== null)
+}
+
 function isRecordingEvent(value: unknown): value is RecordingEvent {
   if (typeof value !== 'object' || value === null) return false
   const type = (value as { type?: unknown }).type
-  if (type === 'snapshot') return Array.isArray((value as { backends?: unknown }).backends) && typeof (value as { at?: unknown }).at === 'number'
+  if (type === 'snapshot') return Array.isArray((value as { backends?: unknown }).backends) && isTime((value as { at?: unknown }).at)
   if (type === 'pooler') {
     const snapshot = (value as { snapshot?: { pooler?: unknown; sampledAtMillis?: unknown; clients?: unknown } }).snapshot
-    return typeof snapshot?.pooler === 'string' && typeof snapshot.sampledAtMillis === 'number' && Array.isArray(snapshot.clients)
+    return typeof snapshot?.pooler === 'string' && isTime(snapshot.sampledAtMillis) && Array.isArray(snapshot.clients)
   }
-  if (type === 'pool-events') return Array.isArray((value as { events?: unknown }).events) && typeof (value as { poolNow?: unknown }).poolNow === 'number'
-  return type === RECORDING_FORMAT || type === 'settings' || type === 'gap'
+  if (type === 'pool-events') return Array.isArray((value as { events?: unknown }).events) && isTime((value as { poolNow?: unknown }).poolNow)
+  if (type === 'gap') return isTime((value as { from?: unknown }).from) && isTime((value as { to?: unknown }).to)
+  if (type === 'settings') return isSettings((value as { settings?: unknown }).settings)
+  return type === RECORDING_FORMAT
 }
 
 /** Streams the events of a recording file; `skipped` is filled in as it goes. */
@@ -64,6 +80,9 @@ export async function isRecordingFile(path: string): Promise<boolean> {
     const { buffer, bytesRead } = await file.read(Buffer.alloc(4096), 0, 4096, 0)
     const firstLine = buffer.toString('utf8', 0, bytesRead).split('\n')[0] ?? ''
     return firstLine.includes(`"type":"${RECORDING_FORMAT}"`)
+  } catch {
+    // A directory opens but cannot be read: it is no recording, and the log reader says what it is.
+    return false
   } finally {
     await file.close()
   }

@@ -16,7 +16,8 @@ function eventType(value: unknown): PoolEventType | undefined {
 
 function timeOf(value: unknown): number | null | undefined {
   if (value === undefined || value === null) return null
-  if (typeof value === 'number' && Number.isFinite(value)) return value
+  // Only times a Date can hold (±8.64e15 ms): another would fail the first time a finding prints it.
+  if (typeof value === 'number') return Number.isFinite(value) && Math.abs(value) <= 8.64e15 ? value : undefined
   if (typeof value === 'string') {
     const millis = Date.parse(value)
     return Number.isNaN(millis) ? undefined : millis
