@@ -1,6 +1,6 @@
 // The built command as users run it: help, exit codes, one-line errors, no secrets.
 import { spawn } from 'node:child_process'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -125,6 +125,19 @@ describe('pgleak audit against a server', () => {
     expect(JSON.parse(fromPgVariables.stdout).server.target).toBe(`postgres@${url.hostname}:${url.port}/postgres`)
   })
 
+  it('says why ~/.pgpass was not used when others can read it, as libpq ignores such a file', async () => {
+    const url = new URL(db().url())
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-pgpass-'))
+    const pgpass = join(dir, 'pgpass')
+    await writeFile(pgpass, `${url.hostname}:${url.port}:*:postgres:${decodeURIComponent(url.password)}\n`, { mode: 0o644 })
+    await chmod(pgpass, 0o644)
+    const env = { PGPASSFILE: pgpass, PGHOST: url.hostname, PGPORT: url.port, PGUSER: 'postgres', PGDATABASE: 'postgres' }
+    const ignored = await runCli(['audit', '--json'], env)
+    expectOneLineError(ignored, 3, new RegExp(`the server asks for a password and none was given\\. Put it in the DSN, PGPASSWORD or ~/\\.pgpass\\. ${pgpass.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is ignored: others can read it \\(mode 0644\\); chmod 600`))
+    await chmod(pgpass, 0o600)
+    expect((await runCli(['audit', '--json'], env)).exitCode).toBe(0)
+  })
+
   it('exits 0 with no finding above info on a healthy server', async () => {
     await openIdleSessions(db(), 3, { application: 'web' })
     const result = await runCli(['audit', '--json', '--dsn', db().url()])
@@ -172,13 +185,23 @@ describe('pgleak audit against a server', () => {
 describe('pgleak audit against a full server', () => {
   const db = useTestDatabase({ settings: { max_connections: 6 } })
 
-  it('explains "too many clients" and how a superuser or reserved role can still get in, with exit 3', async () => {
-    // 6 slots: fill them all, so even the superuser's reserved slots are gone.
+  it('tells an ordinary role refused at the reserved slots how a superuser or reserved role still gets in, with exit 3', async () => {
+    await db().admin(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app') THEN CREATE ROLE app LOGIN PASSWORD 'app-secret'; END IF; END $$`)
+    // 6 slots, 3 reserved for superusers: three sessions leave only those.
+    await openIdleSessions(db(), 3, { application: 'leaky' })
+    const result = await runCli(['audit', '--dsn', db().url({ user: 'app', password: 'app-secret' })])
+    expectOneLineError(result, 3, /remaining connection slots are reserved for roles with the SUPERUSER attribute\. The server is full/)
+    expect(result.stderr).toContain('run pgleak with a superuser DSN')
+    expect(result.stderr).toContain('pg_use_reserved_connections')
+  })
+
+  it('tells a superuser refused with "too many clients already" that no DSN gets in now, and what to do instead', async () => {
+    // Fill every slot, so even the superuser's reserved ones are gone.
     await openIdleSessions(db(), 6, { application: 'leaky' })
     const result = await runCli(['audit', '--dsn', db().url()])
-    expectOneLineError(result, 3, /sorry, too many clients already\. The server is full/)
-    expect(result.stderr).toContain('superuser_reserved_connections')
-    expect(result.stderr).toContain('pg_use_reserved_connections')
+    expectOneLineError(result, 3, /sorry, too many clients already\. Every slot is taken, the superuser-reserved ones too/)
+    expect(result.stderr).not.toContain('superuser DSN')
+    expect(result.stderr).toContain('pg_terminate_backend(pid)')
   })
 
   it('reports headroom as an error when ordinary slots are nearly gone', async () => {

@@ -1,5 +1,6 @@
 // Turns what node-postgres and the socket layer throw into PgleakErrors with
 // a message a user can act on. Every message is scrubbed of secrets.
+import { pgpassIgnoredBecause } from './pgpass.js'
 import { PgleakError } from '../../errors.js'
 import { scrubSecrets, type ConnectionTarget } from './connection-target.js'
 
@@ -12,6 +13,13 @@ function asDriverError(error: unknown): DriverError {
   return typeof error === 'object' && error !== null ? (error as DriverError) : { message: String(error) }
 }
 
+/** "sorry, too many clients already": every slot is taken, the reserved ones too, so no other DSN would get in. */
+const NO_SLOT_AT_ALL_HINT =
+  'Every slot is taken, the superuser-reserved ones too (or superuser_reserved_connections is 0), so no DSN gets in now, a superuser\'s neither. ' +
+  'Stop or restart the application holding the connections (one that opens them and never closes is what pgleak finds), or, from a session you already have, ' +
+  "end its idle ones: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '<app>' AND state = 'idle'; then run pgleak audit. " +
+  'Keep superuser_reserved_connections above 0 so an admin can always get in.'
+
 const TOO_MANY_CLIENTS_HINT =
   'The server is full: every connection slot ordinary roles may use is taken, which is what pgleak is for. ' +
   'A superuser can still get in on the superuser_reserved_connections slots (run pgleak with a superuser DSN, e.g. --dsn postgres://postgres@host/db); ' +
@@ -20,7 +28,7 @@ const TOO_MANY_CLIENTS_HINT =
   "To see them yourself: SELECT application_name, state, count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY 1, 2 ORDER BY 3 DESC;"
 
 /** For failures while opening pgleak's session. */
-export function connectError(error: unknown, target: ConnectionTarget): PgleakError {
+export function connectError(error: unknown, target: ConnectionTarget, env: NodeJS.ProcessEnv = process.env): PgleakError {
   const { code, message = '' } = asDriverError(error)
   const where = target.description
   const scrubbed = scrubSecrets(message, target.secrets)
@@ -52,7 +60,7 @@ export function connectError(error: unknown, target: ConnectionTarget): PgleakEr
       return new PgleakError('AUTHENTICATION_FAILED', `cannot connect to ${where}: ${scrubbed}`, {
         cause: error,
         detail,
-        hint: 'Check the user and password in --dsn, DATABASE_URL, PGPASSWORD or ~/.pgpass, and that pg_hba.conf lets this user in from here.',
+        hint: `Check the user and password in --dsn, DATABASE_URL, PGPASSWORD or ~/.pgpass, and that pg_hba.conf lets this user in from here.${pgpassIgnoredBecause(env)}`,
       })
     case '3D000':
       return new PgleakError('DATABASE_MISSING', `cannot connect to ${where}: ${scrubbed}`, {
@@ -61,7 +69,7 @@ export function connectError(error: unknown, target: ConnectionTarget): PgleakEr
         hint: 'Name an existing database in the DSN (or PGDATABASE); psql -l lists them.',
       })
     case '53300':
-      return new PgleakError('TOO_MANY_CLIENTS', `cannot connect to ${where}: ${scrubbed}`, { cause: error, detail, hint: TOO_MANY_CLIENTS_HINT })
+      return new PgleakError('TOO_MANY_CLIENTS', `cannot connect to ${where}: ${scrubbed}`, { cause: error, detail, hint: /too many clients already/i.test(message) ? NO_SLOT_AT_ALL_HINT : TOO_MANY_CLIENTS_HINT })
     case '57P03':
       return new PgleakError('SERVER_NOT_READY', `cannot connect to ${where}: ${scrubbed}`, {
         cause: error,
@@ -73,7 +81,7 @@ export function connectError(error: unknown, target: ConnectionTarget): PgleakEr
     return new PgleakError('AUTHENTICATION_FAILED', `cannot connect to ${where}: the server asks for a password and none was given`, {
       cause: error,
       detail,
-      hint: 'Put it in the DSN, PGPASSWORD or ~/.pgpass.',
+      hint: `Put it in the DSN, PGPASSWORD or ~/.pgpass.${pgpassIgnoredBecause(env)}`,
     })
   }
   if (/does not support SSL/i.test(message)) {
@@ -109,7 +117,7 @@ export function queryError(error: unknown, target: ConnectionTarget): PgleakErro
     return new PgleakError('QUERY_FAILED', `pgleak's query on ${target.description} was cancelled: ${scrubbed}`, {
       cause: error,
       detail,
-      hint: 'The server is too busy to answer within the statement timeout; raise --statement-timeout.',
+      hint: "The server took longer than pgleak's statement timeout (10 s) to answer a read of pg_stat_activity: it is overloaded. pgleak tries again at the next poll.",
     })
   }
   if (code === '57P01' || code === '57P02' || code === '57P03' || /terminat|ECONNRESET|Connection terminated|not queryable|closed/i.test(`${code} ${message}`)) {

@@ -74,7 +74,7 @@ export class PgleakSession implements Queryable {
       connectionTimeoutMillis: options.connectTimeoutMillis ?? 10_000,
       password: config.password ?? passwordLookup,
     })
-    await connectClient(client, target)
+    await connectClient(client, target, env)
     try {
       const statement = options.statementTimeoutMillis ?? 10_000
       const lock = options.lockTimeoutMillis ?? 1_000
@@ -110,12 +110,12 @@ export class PgleakSession implements Queryable {
  * restart, terminated backend) surfaces on the next query; without a listener node-postgres would
  * crash the process instead.
  */
-export async function connectClient(client: Client, target: ConnectionTarget): Promise<void> {
+export async function connectClient(client: Client, target: ConnectionTarget, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   client.on('error', () => {})
   try {
     await client.connect()
   } catch (error) {
     await client.end().catch(() => {})
-    throw connectError(error, target)
+    throw connectError(error, target, env)
   }
 }

@@ -57,3 +57,20 @@ export function readPgpassPassword(lookup: PgpassLookup, env: NodeJS.ProcessEnv)
     return undefined
   }
 }
+
+/**
+ * Why the pgpass file is passed over, as a sentence to add to an error ('' when it is not): libpq
+ * warns about a file others can read and ignores it, and an error that says "put the password in
+ * ~/.pgpass" must not leave a user whose password is already there guessing.
+ */
+export function pgpassIgnoredBecause(env: NodeJS.ProcessEnv): string {
+  if (process.platform === 'win32') return ''
+  const path = pgpassPath(env)
+  try {
+    const stats = statSync(path)
+    if (!stats.isFile() || (stats.mode & 0o077) === 0) return ''
+    return ` ${path} is ignored: others can read it (mode ${(stats.mode & 0o777).toString(8).padStart(4, '0')}); chmod 600 ${path}, as libpq requires.`
+  } catch {
+    return ''
+  }
+}
