@@ -1,5 +1,6 @@
 // watch and analyze as users run them: output modes, signals, exit codes.
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -57,14 +58,23 @@ describe('pgleak watch', () => {
     expect(result.stderr).toMatch(/^pgleak: .*'often' is not a duration/)
   })
 
-  it('exits 3 with one line when the server cannot be reached at the start', async () => {
-    const result = await runCli(['watch', '--dsn', db().url({ password: 'wrong' }), '--duration', '2s'])
+  it('exits 3 with one line when the server cannot be reached at the start, leaving no empty recording behind', async () => {
+    const recording = join(await mkdtemp(join(tmpdir(), 'pgleak-cli-')), 'never.ndjson')
+    const result = await runCli(['watch', '--dsn', db().url({ password: 'wrong' }), '--duration', '2s', '--record', recording])
     expect(result.exitCode).toBe(3)
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(existsSync(recording)).toBe(false)
   })
 })
 
 describe('pgleak analyze', () => {
+  it('says an empty log is empty rather than healthy', async () => {
+    const empty = join(await mkdtemp(join(tmpdir(), 'pgleak-cli-')), 'app.log')
+    await writeFile(empty, '')
+    const result = await runCli(['analyze', empty, '--no-color'])
+    expect(result.stdout).toContain('! the file is empty: nothing was judged.')
+  })
+
   it('on a pool log, says what it could not read: pool lines not understood, and DEBUG logging off', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
     const source = await readFile(new URL('../fixtures/pool-logs/sqlalchemy-leaks/scoped-session-never-removed.log', import.meta.url), 'utf8')

@@ -22,6 +22,7 @@ export interface ReadFileFacts extends PoolLogSummary {
 
 export function readingNotes(file: ReadFileFacts): string[] {
   const notes: string[] = []
+  if (file.lines === 0) notes.push('the file is empty: nothing was judged.')
   const unrecognised = file.unrecognisedPoolLines
   if (unrecognised.count > 0) {
     notes.push(
