@@ -19,6 +19,7 @@ import type { TimelineGap } from './core/timeline/timeline.js'
 import { sessionIdentity } from './core/timeline/session-identity.js'
 import { PgleakError } from './errors.js'
 import { exitStatusOf, WrappedCommand, type CommandExit } from './sources/command/wrapped-command.js'
+import { maskArgv } from './core/mask-secrets.js'
 import { resolveConnectionTarget } from './sources/pg/connection-target.js'
 import { poolerTargetsOf } from './sources/pgbouncer/pooler-target.js'
 import type { SessionOptions } from './sources/pg/pgleak-session.js'
@@ -101,9 +102,10 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const settleMillis = options.settleMillis ?? 5000
   const controller = new AbortController()
   const groupBy = options.groupBy ?? ['app']
+  const poolerTargets = poolerTargetsOf(options.pgbouncer, env)
   const loop = new LiveLoop({
     ...options,
-    poolerTargets: poolerTargetsOf(options.pgbouncer, env),
+    poolerTargets,
     intervalMillis: pollIntervalMillis(options.intervalMillis, 500),
     signal: controller.signal,
     groupBy,
@@ -210,7 +212,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     window: { fromMillis, toMillis: final.sampledAtMillis, samples: timeline.samples },
     scope: describeScope(scope),
     command: {
-      argv: command.argv,
+      argv: maskArgv(command.argv, [...target.secrets, ...poolerTargets.flatMap((pooler) => pooler.secrets)]),
       exitCode: finishedExit.exitCode,
       signal: finishedExit.signal,
       status: exitStatusOf(finishedExit),

@@ -40,6 +40,22 @@ describe('pgleak check -- command', () => {
     workerPidFile = undefined
   })
 
+  it("masks the passwords in the wrapped command's arguments in every report, the DSN's own among them", async () => {
+    const password = decodeURIComponent(new URL(db().url()).password)
+    const argv = [process.execPath, '-e', 'process.exit(0)', db().url(), 'PGPASSWORD=other-secret', password]
+    const json = await runCli(['check', '--json', '--', ...argv], env())
+    expect(json.exitCode).toBe(0)
+    const document = JSON.parse(json.stdout)
+    expect(document.command.argv.slice(3)).toEqual([db().url().replace(`:${encodeURIComponent(password)}@`, ':***@'), 'PGPASSWORD=***', '***'])
+    for (const format of ['markdown', 'junit', 'github']) {
+      const report = await runCli(['check', '--format', format, '--', ...argv], env())
+      expect(report.stdout + report.stderr).not.toContain(password)
+      expect(report.stdout + report.stderr).not.toContain('other-secret')
+    }
+    const text = await runCli(['check', '--', ...argv], env())
+    expect(text.stdout + text.stderr).not.toContain(password)
+  })
+
   it('fails a suite that opens a pool per test and never closes them, naming its application', async () => {
     const result = await runCli(['check', '--json', '--', process.execPath, script('pool-per-test.mjs')], env())
     expect(result.exitCode).toBe(1)

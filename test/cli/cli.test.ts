@@ -138,6 +138,18 @@ describe('pgleak audit against a server', () => {
     expect((await runCli(['audit', '--json'], env)).exitCode).toBe(0)
   })
 
+  it("never shows a password another session set with ALTER ROLE, --redact or not", async () => {
+    await db().admin(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rotated') THEN CREATE ROLE rotated LOGIN; END IF; END $$`)
+    const session = await db().openSession({ application: 'password-rotation' })
+    await session.query('BEGIN')
+    await session.query("ALTER ROLE rotated PASSWORD 'hunter2-rotated'")
+    // Left idle in its transaction, the statement stays its last query in pg_stat_activity.
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    const result = await runCli(['audit', '--json', '--max-idle-in-transaction', '1s', '--dsn', db().url()])
+    expect(result.stdout).not.toContain('hunter2-rotated')
+    expect(result.stdout).toContain("ALTER ROLE rotated PASSWORD '***'")
+  })
+
   it('exits 0 with no finding above info on a healthy server', async () => {
     await openIdleSessions(db(), 3, { application: 'web' })
     const result = await runCli(['audit', '--json', '--dsn', db().url()])

@@ -1,4 +1,5 @@
 import { isBackendState, type Backend } from '../../core/backend.js'
+import { withoutPasswordLiterals } from '../../core/mask-secrets.js'
 import type { ServerSettings, Snapshot } from '../../core/snapshot.js'
 import type { Queryable } from './pgleak-session.js'
 import { SETTINGS_QUERY } from './settings-query.js'
@@ -47,7 +48,7 @@ export function toBackend(row: SnapshotRow & { pid: number }): Backend {
     waitEvent: row.wait_event,
     xminAge: row.xmin_age,
     blockedBy: row.blocked_by && row.blocked_by.length > 0 ? row.blocked_by : NO_PIDS,
-    query: isVisible && row.query ? row.query : null,
+    query: isVisible && row.query ? withoutPasswordLiterals(row.query) : null,
     isVisible,
   }
 }
