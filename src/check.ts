@@ -18,7 +18,7 @@ import { thresholdsFor } from './core/thresholds.js'
 import type { TimelineGap } from './core/timeline/timeline.js'
 import { sessionIdentity } from './core/timeline/session-identity.js'
 import { PgleakError } from './errors.js'
-import { exitStatusOf, WrappedCommand, type CommandExit } from './sources/command/wrapped-command.js'
+import { exitStatusOf, WrappedCommand, type CommandExit, type GroupProcess } from './sources/command/wrapped-command.js'
 import { maskArgv } from './core/mask-secrets.js'
 import { resolveConnectionTarget } from './sources/pg/connection-target.js'
 import { poolerTargetsOf } from './sources/pgbouncer/pooler-target.js'
@@ -42,6 +42,8 @@ export interface CheckOptions extends SessionOptions, Partial<ReportOptions> {
   readonly poolLogFormat?: string
   /** PgBouncer admin console URLs to look through while the command runs. */
   readonly pgbouncer?: readonly string[]
+  /** The command's stdout goes to stderr: for a document written on stdout, which must stay the only thing there. */
+  readonly commandStdoutToStderr?: boolean
   /** Aborting forwards SIGTERM to the command, then reports what was seen. */
   readonly signal?: AbortSignal
   /** Called once the command runs, e.g. to forward signals to it. */
@@ -56,6 +58,8 @@ export interface CommandReport {
   /** What a shell would report: the exit code, or 128 + the signal number. */
   readonly status: number
   readonly durationSeconds: number
+  /** Processes the command started and left running after it exited; pgleak ended them. */
+  readonly leftoverProcesses: readonly GroupProcess[]
 }
 
 export interface CheckResult {
@@ -156,7 +160,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
         fromMillis = scoped.sampledAtMillis
         sessionsAtStart = raw.sessionsEstablished ?? null
         commandStartedAt = Date.now()
-        command = await WrappedCommand.start(options.command, env)
+        command = await WrappedCommand.start(options.command, env, { stdoutToStderr: options.commandStdoutToStderr ?? false })
         options.onCommandStart?.(command)
         void command.exited.then((result) => {
           exit = result
@@ -187,6 +191,9 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     throw new PgleakError('CONNECTION_LOST', 'the check ended before it could take a baseline')
   }
   const finishedExit = exit ?? (await command.exited)
+  // What the command left running is reported, then ended: a CI job must not keep it, nor hang on it.
+  const leftoverProcesses = command.groupProcesses()
+  await command.endGroup()
   const settleSeconds = Math.round(Math.max(0, Date.now() - (exitedAtWallMillis ?? Date.now())) / 100) / 10
   const runFindings = judgeRun(
     { timeline: monitor.timeline, settings: monitor.settings, thresholds, ignore: options.ignore ?? [] },
@@ -217,6 +224,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       signal: finishedExit.signal,
       status: exitStatusOf(finishedExit),
       durationSeconds: Math.round(((exitedAtWallMillis ?? Date.now()) - commandStartedAt) / 100) / 10,
+      leftoverProcesses,
     },
     peakConnections,
     gaps: timeline.gaps,

@@ -20,6 +20,11 @@ export function renderCheckText(palette: Palette, result: CheckResult, failOn: S
   const verdict = failing.length > 0 ? palette.red.bold('FAILED') : commandFailed ? palette.yellow.bold('no leaks; the command failed') : palette.green.bold('passed')
   const lines: string[] = ['', `${palette.bold('pgleak check')} ${verdict}  ${result.server.target} · PostgreSQL ${result.server.version}`]
   if (result.command) lines.push(palette.dim(`command: ${commandLine(result)}`))
+  const left = result.command?.leftoverProcesses ?? []
+  if (left.length > 0) {
+    const shown = left.slice(0, 5).map((p) => (p.pid > 0 ? `pid ${p.pid} ${p.command}` : p.command))
+    lines.push(palette.yellow(`left running after it exited, and ended by pgleak: ${shown.join('; ')}${left.length > 5 ? `; ${left.length - 5} more` : ''}`))
+  }
   lines.push(palette.dim(`scope: ${result.scope} · peak ${result.peakConnections} connections · ${result.window.samples} samples`))
   lines.push('')
   for (const finding of result.findings) lines.push(renderFinding(palette, finding, width), '')

@@ -40,6 +40,23 @@ describe('pgleak check -- command', () => {
     workerPidFile = undefined
   })
 
+  it('keeps stdout for the one JSON document: the command\'s own output goes to stderr', async () => {
+    const result = await runCli(['check', '--json', '--', process.execPath, '-e', "console.log('Ran 12 tests in 0.4s'); console.log('OK')"], env())
+    expect(result.exitCode).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({ tool: 'pgleak', command: { exitCode: 0 } })
+    expect(result.stderr).toContain('Ran 12 tests in 0.4s')
+  })
+
+  it('ends what the command left running in the background, and says so', async () => {
+    const started = Date.now()
+    const result = await runCli(['check', '--json', '--', 'sh', '-c', 'sleep 38 & sleep 1'], env())
+    expect(Date.now() - started).toBeLessThan(20_000)
+    const left = JSON.parse(result.stdout).command.leftoverProcesses as { pid: number; command: string }[]
+    expect(left).toEqual([expect.objectContaining({ command: 'sleep 38' })])
+    expect(() => process.kill(left[0]!.pid, 0)).toThrow()
+    expect(result.stderr).toMatch(/left running after it exited, and ended by pgleak: pid \d+ sleep 38/)
+  })
+
   it("masks the passwords in the wrapped command's arguments in every report, the DSN's own among them", async () => {
     const password = decodeURIComponent(new URL(db().url()).password)
     const argv = [process.execPath, '-e', 'process.exit(0)', db().url(), 'PGPASSWORD=other-secret', password]
@@ -59,15 +76,16 @@ describe('pgleak check -- command', () => {
   it('fails a suite that opens a pool per test and never closes them, naming its application', async () => {
     const result = await runCli(['check', '--json', '--', process.execPath, script('pool-per-test.mjs')], env())
     expect(result.exitCode).toBe(1)
-    const document = JSON.parse(result.stdout.slice(result.stdout.indexOf('{\n')))
+    // With --json, stdout is the document alone.
+    const document = JSON.parse(result.stdout)
     const failing = (document.findings as JsonFinding[]).filter((f) => f.severity !== 'info')
     expect(failing.map((f) => f.kind)).toContain('connection-growth')
     expect(failing.every((f) => f.subject.application === 'leaky-suite')).toBe(true)
     expect(document.command).toMatchObject({ exitCode: 0, status: 0 })
     expect(result.stderr).toMatch(/pgleak check FAILED/)
     expect(result.stderr).toMatch(/leaky-suite piled up \d+ connections during the run/)
-    // The command's own output went through untouched.
-    expect(result.stdout).toContain('ok 15 - test 15')
+    // The command's own output went through untouched, to stderr.
+    expect(result.stderr).toContain('ok 15 - test 15')
   })
 
   it('passes the same suite when each test closes its pool', async () => {
@@ -83,7 +101,7 @@ describe('pgleak check -- command', () => {
       PGLEAK_TEST_PID_FILE: workerPidFile,
     })
     expect(result.exitCode).toBe(1)
-    const document = JSON.parse(result.stdout.slice(result.stdout.indexOf('{\n')))
+    const document = JSON.parse(result.stdout)
     const leftover = (document.findings as JsonFinding[]).find((f) => f.kind === 'leftover-connections')
     expect(leftover).toMatchObject({ severity: 'error', subject: { application: 'background-worker' }, evidence: { connections: 2 } })
     const sessions = leftover!.evidence.sessions as { application: string; state: string; lastQuery: string }[]
@@ -97,7 +115,7 @@ describe('pgleak check -- command', () => {
   it('fails a command that goes over --max-connections, with the peak', async () => {
     const result = await runCli(['check', '--max-connections', '5', '--format', 'json', '--', process.execPath, script('many-connections.mjs'), '8'], env())
     expect(result.exitCode).toBe(1)
-    const document = JSON.parse(result.stdout.slice(result.stdout.indexOf('{\n')))
+    const document = JSON.parse(result.stdout)
     const budget = (document.findings as JsonFinding[]).find((f) => f.kind === 'headroom')
     expect(budget).toMatchObject({ severity: 'error', subject: { application: 'greedy-suite' }, evidence: { scope: 'budget', connections: 8, limit: 5 } })
     expect(budget?.evidence.holders).toEqual([expect.objectContaining({ group: 'greedy-suite', connections: 8 })])
@@ -108,7 +126,7 @@ describe('pgleak check -- command', () => {
     const poolLog = join(await mkdtemp(join(tmpdir(), 'pgleak-check-')), 'pool.jsonl')
     const result = await runCli(['check', '--json', '--settle', '1s', '--pool-log', poolLog, '--', process.execPath, script('leaks-a-pool-client.mjs')], { ...env(), PGLEAK_POOL_LOG: poolLog })
     expect(result.exitCode).toBe(1)
-    const document = JSON.parse(result.stdout.slice(result.stdout.indexOf('{\n')))
+    const document = JSON.parse(result.stdout)
     const imbalance = (document.findings as JsonFinding[]).find((f) => f.kind === 'pool-imbalance')
     expect(imbalance).toMatchObject({ severity: 'warning', subject: { pool: 'suite-pool' }, evidence: { unreturnedCount: 1, checkouts: 4, checkins: 3 } })
     expect(imbalance?.title).toMatch(/suite-pool: 1 checkout never returned by testRefundFailsCleanly/)

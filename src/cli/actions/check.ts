@@ -52,6 +52,8 @@ export async function runCheck(argv: readonly string[], flags: CheckFlags, confi
       ...(flags.poolLog !== undefined ? { poolLogPath: flags.poolLog } : {}),
       ...(flags.poolLogFormat !== undefined ? { poolLogFormat: flags.poolLogFormat } : {}),
       ...(flags.pgbouncer.length > 0 ? { pgbouncer: flags.pgbouncer } : {}),
+      // A document on stdout must be all of stdout: the command's own output (a test runner's) goes to stderr.
+      commandStdoutToStderr: format !== 'text' && !flags.output,
       onCommandStart: (started) => (command = started),
       onNotice: (message) => process.stderr.write(`${palette.yellow('pgleak:')} ${message}\n`),
     })
