@@ -98,10 +98,14 @@ export class PgleakSession implements Queryable {
     }
   }
 
+  /**
+   * Ends the session, within a second whatever the server does: a stopped server never answers the
+   * goodbye, so after that the socket is destroyed.
+   */
   async close(): Promise<void> {
     if (this.#isClosed) return
     this.#isClosed = true
-    await this.#client.end().catch(() => {})
+    await closeClient(this.#client)
   }
 }
 
@@ -118,4 +122,22 @@ export async function connectClient(client: Client, target: ConnectionTarget, en
     await client.end().catch(() => {})
     throw connectError(error, target, env)
   }
+}
+
+/** How long a goodbye may take before the socket is simply destroyed. */
+const CLOSE_WAIT_MILLIS = 1000
+
+/** Ends a client within CLOSE_WAIT_MILLIS, however unresponsive the other end. */
+export async function closeClient(client: Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const ended = await Promise.race([
+    client.end().then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_WAIT_MILLIS))),
+  ])
+  clearTimeout(timer)
+  // node-postgres keeps the socket on `connection.stream`, which its types do not declare.
+  if (!ended) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
 }

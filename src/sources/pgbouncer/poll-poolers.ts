@@ -51,8 +51,11 @@ export class PoolerPoller {
     return { snapshots: finished.flatMap((look) => look.snapshots), errors: finished.flatMap((look) => look.errors) }
   }
 
+  /** Within a second or so: a look still waiting on a silent pooler is not waited for, its sessions are closed under it. */
   async close(): Promise<void> {
-    await this.#inFlight
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([this.#inFlight, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))])
+    clearTimeout(timer)
     await Promise.all([...this.#sessions.values()].map((session) => session.close()))
     this.#sessions.clear()
   }

@@ -8,7 +8,7 @@ import type { PoolerSnapshot } from '../../core/pooler.js'
 import { ADMIN_DATABASE } from '../../core/pooler.js'
 import type { ConnectionTarget } from '../pg/connection-target.js'
 import { queryError } from '../pg/database-error.js'
-import { connectClient, PGLEAK_APPLICATION_NAME } from '../pg/pgleak-session.js'
+import { closeClient, connectClient, PGLEAK_APPLICATION_NAME } from '../pg/pgleak-session.js'
 import { readPoolerSnapshot, type AdminConsole } from './read-pooler-snapshot.js'
 
 export interface PoolerSessionOptions {
@@ -52,6 +52,6 @@ export class PoolerSession implements AdminConsole {
   }
 
   async close(): Promise<void> {
-    await this.#client.end().catch(() => {})
+    await closeClient(this.#client)
   }
 }

@@ -1,0 +1,107 @@
+// A server that stops answering (its processes stopped with SIGSTOP: what a
+// hung host, a frozen VM or a network that stops forwarding looks like from
+// pgleak's side) must never hang pgleak: --duration and signals are kept
+// within a second, the silence is a gap with its length, and the document
+// is written.
+import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { watch } from '../../src/watch.js'
+import { BIN } from '../support/run-cli.js'
+import { useTestDatabase } from '../support/test-database.js'
+
+/** The postmaster and every process it forked: the whole server, to stop and go on together. */
+function serverProcesses(dataDir: string): number[] {
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+  const children = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+  return [postmaster, ...children]
+}
+
+function signalServer(dataDir: string, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  for (const pid of serverProcesses(dataDir)) {
+    try {
+      process.kill(pid, signal)
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+const sleep = (millis: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, millis))
+
+describe.skipIf(process.platform !== 'linux' || process.env.PGLEAK_TEST_DATABASE_URL !== undefined)('a server that stops answering', () => {
+  const db = useTestDatabase()
+  const dataDir = (): string => db().server!.dataDir
+  afterEach(() => signalServer(dataDir(), 'SIGCONT'))
+
+  it('watch --duration ends on time with its document; the silence to the end is a gap, in the recording too', { timeout: 30_000 }, async () => {
+    const recording = join(await mkdtemp(join(tmpdir(), 'pgleak-hung-')), 'watch.ndjson')
+    const child = spawn(process.execPath, [BIN, 'watch', '--dsn', db().url(), '--interval', '0.5s', '--duration', '6s', '--json', '--record', recording], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    const started = Date.now()
+    await sleep(2000)
+    signalServer(dataDir(), 'SIGSTOP')
+    const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    const seconds = (Date.now() - started) / 1000
+    signalServer(dataDir(), 'SIGCONT')
+    expect(seconds).toBeLessThan(7.5)
+    expect(exitCode).not.toBeNull()
+    const document = JSON.parse(stdout)
+    expect(document.gaps).toHaveLength(1)
+    expect(document.gaps[0].reason).toMatch(/until the end/)
+    expect(Date.parse(document.gaps[0].to) - Date.parse(document.gaps[0].from)).toBeGreaterThanOrEqual(3000)
+    const lines = (await readFile(recording, 'utf8')).trim().split('\n').map((line) => JSON.parse(line))
+    expect(lines.filter((line) => line.type === 'gap')).toHaveLength(1)
+  })
+
+  it('SIGINT while the server is silent ends watch within a second, with its document', { timeout: 30_000 }, async () => {
+    const child = spawn(process.execPath, [BIN, 'watch', '--dsn', db().url(), '--interval', '0.5s', '--duration', '60s', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    await sleep(1500)
+    signalServer(dataDir(), 'SIGSTOP')
+    await sleep(1500)
+    const signalledAt = Date.now()
+    child.kill('SIGINT')
+    await new Promise((resolve) => child.on('close', resolve))
+    expect(Date.now() - signalledAt).toBeLessThan(1500)
+    expect(JSON.parse(stdout).window.samples).toBeGreaterThan(1)
+  })
+
+  it('gives up on a poll the server does not answer, opens a gap, and goes on when the server does', { timeout: 60_000 }, async () => {
+    const gaps: string[] = []
+    const run = watch({
+      dsn: db().url(),
+      intervalMillis: 500,
+      durationMillis: 28_000,
+      onEvent: (event) => {
+        if (event.type === 'gap') gaps.push(event.gap.reason)
+      },
+    })
+    await sleep(2000)
+    signalServer(dataDir(), 'SIGSTOP')
+    await sleep(15_000)
+    signalServer(dataDir(), 'SIGCONT')
+    const result = await run
+    expect(result.gaps).toHaveLength(1)
+    const gap = result.gaps[0]!
+    expect(gap.reason).toMatch(/^no answer from the server for 12 s/)
+    expect(gap.toMillis - gap.fromMillis).toBeGreaterThanOrEqual(12_000)
+    // Polls came again after it.
+    expect(result.window.toMillis).toBeGreaterThan(gap.toMillis)
+  })
+})
