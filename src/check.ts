@@ -42,6 +42,8 @@ export interface CheckOptions extends SessionOptions, Partial<ReportOptions> {
   readonly poolLogFormat?: string
   /** PgBouncer admin console URLs to look through while the command runs. */
   readonly pgbouncer?: readonly string[]
+  /** How long to wait, after the command ended and --settle passed, for a database that does not answer. (Default: 30 000.) */
+  readonly giveUpAfterSettleMillis?: number
   /** The command's stdout goes to stderr: for a document written on stdout, which must stay the only thing there. */
   readonly commandStdoutToStderr?: boolean
   /** Aborting forwards SIGTERM to the command, then reports what was seen. */
@@ -70,6 +72,8 @@ export interface CheckResult {
   readonly command: CommandReport | null
   readonly peakConnections: number
   readonly gaps: readonly TimelineGap[]
+  /** The database stayed down after the command ended: the run's end (connections left open) could not be seen. */
+  readonly databaseLostAtEnd?: string
 }
 
 function asTracked(findings: readonly Finding[], atMillis: number): TrackedFinding[] {
@@ -83,6 +87,9 @@ function mergeFindings(seenWhileRunning: readonly TrackedFinding[], ofTheRun: re
   for (const finding of ofTheRun) byKey.set(findingKey(finding), finding)
   return sortFindings([...byKey.values()]) as TrackedFinding[]
 }
+
+/** After the command ends and --settle has passed, how long check waits for a database that does not answer. */
+export const GIVE_UP_AFTER_SETTLE_MILLIS = 30_000
 
 export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const env = options.env ?? process.env
@@ -104,6 +111,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const scope: SessionScope = options.scope ?? (target.database !== undefined ? { database: target.database } : {})
   const inScope = scopeMatcher(scope)
   const settleMillis = options.settleMillis ?? 5000
+  const giveUpMillis = options.giveUpAfterSettleMillis ?? GIVE_UP_AFTER_SETTLE_MILLIS
   const controller = new AbortController()
   const groupBy = options.groupBy ?? ['app']
   const poolerTargets = poolerTargetsOf(options.pgbouncer, env)
@@ -137,6 +145,10 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   let sessionsAtStart: number | null = null
   let sessionsAtEnd: number | null = null
 
+  let giveUpTimer: NodeJS.Timeout | undefined
+  let sampledAfterExit = false
+  /** Why the run's end could not be seen, when the database stayed down after the command. */
+  let lostAtEnd: string | undefined
   const abort = (): void => {
     command?.signal('SIGTERM')
   }
@@ -165,6 +177,13 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
         void command.exited.then((result) => {
           exit = result
           exitedAtWallMillis = Date.now()
+          // A database that stays down after the command ended is not waited for past the settle and a deadline.
+          giveUpTimer = setTimeout(() => {
+            if (sampledAfterExit) return
+            lostAtEnd = `the database did not answer for ${Math.round((settleMillis + giveUpMillis) / 1000)} s after the command ended`
+            controller.abort()
+          }, settleMillis + giveUpMillis)
+          giveUpTimer.unref()
         })
       }
       final = scoped
@@ -179,12 +198,14 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
         }
         continue
       }
+      sampledAfterExit = true
       // Settling: stop as soon as nothing the run opened is left, or when the time is up.
       const leftover = scoped.backends.some((b) => isClientBackend(b) && !baseline!.has(sessionIdentity(b)))
       if (!leftover || Date.now() - (exitedAtWallMillis ?? 0) >= settleMillis) controller.abort()
     }
   } finally {
     options.signal?.removeEventListener('abort', abort)
+    clearTimeout(giveUpTimer)
   }
   const monitor = loop.monitor
   if (!monitor || !server || !final || !baseline || fromMillis === undefined || toMillis === undefined || !command) {
@@ -212,6 +233,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   )
   loop.catchUpPoolLog()
   runFindings.push(...monitor.concludePools(Date.now()))
+  // With the database gone at the end, the last snapshot is from while the command ran: what it left open is unknown.
+  if (lostAtEnd !== undefined) runFindings.splice(0, runFindings.length, ...runFindings.filter((f) => f.kind !== 'leftover-connections'))
   const timeline = monitor.timeline
   return {
     server,
@@ -228,5 +251,6 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     },
     peakConnections,
     gaps: timeline.gaps,
+    ...(lostAtEnd !== undefined ? { databaseLostAtEnd: lostAtEnd } : {}),
   }
 }

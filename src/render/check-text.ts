@@ -20,6 +20,7 @@ export function renderCheckText(palette: Palette, result: CheckResult, failOn: S
   const verdict = failing.length > 0 ? palette.red.bold('FAILED') : commandFailed ? palette.yellow.bold('no leaks; the command failed') : palette.green.bold('passed')
   const lines: string[] = ['', `${palette.bold('pgleak check')} ${verdict}  ${result.server.target} · PostgreSQL ${result.server.version}`]
   if (result.command) lines.push(palette.dim(`command: ${commandLine(result)}`))
+  if (result.databaseLostAtEnd !== undefined) lines.push(palette.red(`${result.databaseLostAtEnd}: what the run left open could not be seen (exit 3 unless the command failed)`))
   const left = result.command?.leftoverProcesses ?? []
   if (left.length > 0) {
     const shown = left.slice(0, 5).map((p) => (p.pid > 0 ? `pid ${p.pid} ${p.command}` : p.command))

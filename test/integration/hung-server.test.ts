@@ -9,6 +9,7 @@ import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { check } from '../../src/check.js'
 import { watch } from '../../src/watch.js'
 import { BIN } from '../support/run-cli.js'
 import { useTestDatabase } from '../support/test-database.js'
@@ -103,5 +104,25 @@ describe.skipIf(process.platform !== 'linux' || process.env.PGLEAK_TEST_DATABASE
     expect(gap.toMillis - gap.fromMillis).toBeGreaterThanOrEqual(12_000)
     // Polls came again after it.
     expect(result.window.toMillis).toBeGreaterThan(gap.toMillis)
+  })
+
+  it('check gives up on a database that stays down after the command ended, and reports the command', { timeout: 60_000 }, async () => {
+    const started = Date.now()
+    const run = check({
+      dsn: db().url(),
+      command: [process.execPath, '-e', 'setTimeout(() => {}, 2500)'],
+      intervalMillis: 500,
+      settleMillis: 1000,
+      giveUpAfterSettleMillis: 3000,
+    })
+    await sleep(1200)
+    signalServer(dataDir(), 'SIGSTOP')
+    const result = await run
+    signalServer(dataDir(), 'SIGCONT')
+    // The command's 2.5 s, the settle and the deadline, and the second it takes to stop: not for ever.
+    expect((Date.now() - started) / 1000).toBeLessThan(12)
+    expect(result.databaseLostAtEnd).toBe('the database did not answer for 4 s after the command ended')
+    expect(result.command).toMatchObject({ exitCode: 0, status: 0 })
+    expect(result.findings.filter((f) => f.kind === 'leftover-connections')).toEqual([])
   })
 })

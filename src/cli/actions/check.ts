@@ -76,6 +76,8 @@ export async function runCheck(argv: readonly string[], flags: CheckFlags, confi
   }
   // The command's own failure wins, so a failing test suite still fails the job with its own code.
   if (result.command && result.command.status !== 0) return result.command.status
+  // The run's end could not be judged: the database is unreachable, the contract's 3.
+  if (result.databaseLostAtEnd !== undefined) return 3
   return exitCodeForFindings(result.findings, flags.failOn)
 }
 
@@ -106,7 +108,7 @@ function checkJsonDocument(result: CheckResult): unknown {
     server: result.server,
     window: { from: new Date(result.window.fromMillis).toISOString(), to: new Date(result.window.toMillis).toISOString(), samples: result.window.samples },
     findings: result.findings,
-    extra: { command: result.command, scope: result.scope, peakConnections: result.peakConnections, gaps: result.gaps },
+    extra: { command: result.command, scope: result.scope, peakConnections: result.peakConnections, gaps: result.gaps, ...(result.databaseLostAtEnd !== undefined ? { databaseLostAtEnd: result.databaseLostAtEnd } : {}) },
   })
 }
 
