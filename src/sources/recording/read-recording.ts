@@ -1,42 +1,16 @@
 // Reads a recording back as events. Lines that are not recording events (a
-// truncated last line, a stray line) are counted and skipped, never fatal.
+// truncated last line, a stray line, a field of the wrong type: see
+// recording-lines.ts) are counted and skipped, never fatal.
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { PgleakError } from '../../errors.js'
 import { RECORDING_FORMAT, type RecordingEvent } from './recording-format.js'
+import { recordingEventOf } from './recording-lines.js'
 
 export interface SkippedLines {
   count: number
   readonly firstLineNumbers: number[]
-}
-
-/** Epoch milliseconds a Date can hold (±8.64e15): anything else would fail the first time it is printed. */
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 8.64e15
-}
-
-/** The settings a replay judges by: every figure a number and every limit table an object, or the line is skipped. */
-function isSettings(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  const settings = value as Record<string, unknown>
-  const numbers = ['versionNum', 'maxConnections', 'superuserReservedConnections', 'reservedConnections', 'idleInTransactionSessionTimeoutMillis', 'tcpKeepalivesIdleSeconds']
-  const tables = ['roleConnectionLimits', 'databaseConnectionLimits']
-  return numbers.every((key) => typeof settings[key] === 'number' && Number.isFinite(settings[key])) && tables.every((key) => typeof settings[key] === 'object' && settings[key] !== null)
-}
-
-function isRecordingEvent(value: unknown): value is RecordingEvent {
-  if (typeof value !== 'object' || value === null) return false
-  const type = (value as { type?: unknown }).type
-  if (type === 'snapshot') return Array.isArray((value as { backends?: unknown }).backends) && isTime((value as { at?: unknown }).at)
-  if (type === 'pooler') {
-    const snapshot = (value as { snapshot?: { pooler?: unknown; sampledAtMillis?: unknown; clients?: unknown } }).snapshot
-    return typeof snapshot?.pooler === 'string' && isTime(snapshot.sampledAtMillis) && Array.isArray(snapshot.clients)
-  }
-  if (type === 'pool-events') return Array.isArray((value as { events?: unknown }).events) && isTime((value as { poolNow?: unknown }).poolNow)
-  if (type === 'gap') return isTime((value as { from?: unknown }).from) && isTime((value as { to?: unknown }).to)
-  if (type === 'settings') return isSettings((value as { settings?: unknown }).settings)
-  return type === RECORDING_FORMAT
 }
 
 /** Streams the events of a recording file; `skipped` is filled in as it goes. */
@@ -62,8 +36,9 @@ export async function* readRecording(path: string, skipped: SkippedLines): Async
     } catch {
       parsed = undefined
     }
-    if (isRecordingEvent(parsed)) {
-      yield parsed
+    const event = recordingEventOf(parsed)
+    if (event) {
+      yield event
     } else {
       skipped.count++
       if (skipped.firstLineNumbers.length < 5) skipped.firstLineNumbers.push(lineNumber)
