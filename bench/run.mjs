@@ -6,7 +6,7 @@
 //   npm run bench                 # full sizes (~1.7 GB of logs, a few minutes)
 //   npm run bench -- --quick      # small sizes, to check the bench itself
 //   npm run bench -- --write      # and record the result in BENCHMARKS.md
-//   npm run bench -- --only=poll  # one section: logs, poll, cli, memory, diagnosis
+//   npm run bench -- --only=poll  # one section: logs, poll, cli, memory, recording, diagnosis
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -205,6 +205,19 @@ async function memoryRows() {
   )
 }
 
+async function recordingRows() {
+  const seconds = isQuick ? 600 : 3600
+  console.log(`recording ${seconds} s of 1 s polls on 1,000 mostly idle backends...`)
+  const result = await runNode([worker('recording-size.mjs'), String(seconds)])
+  row(
+    'watch --record size per hour, 1 s polls on 1,000 mostly idle backends (10 run a query each second, 1 replaced)',
+    'the same polls written whole, as recordings were before',
+    `${fmt(result.plainMbPerHour, 1)} MB/h plain (${fmt(result.plainMbPerHour * 24, 0)} MB a day), ${fmt(result.gzipMbPerHour, 1)} MB/h as .gz; whole polls ${fmt(result.fullMbPerHour, 0)} MB/h`,
+    'a day under 500 MB plain',
+    result.plainMbPerHour * 24 < 500,
+  )
+}
+
 function machine() {
   const cpu = cpus()
   return `${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 1024 ** 3, 0)} GiB, Node ${process.version}, ${process.platform}-${process.arch}`
@@ -223,6 +236,7 @@ try {
   if (!only || only === 'poll') await pollRows()
   if (!only || only === 'cli') await cliRows()
   if (!only || only === 'memory') await memoryRows()
+  if (!only || only === 'recording') await recordingRows()
   if (!only || only === 'diagnosis') diagnosis = await timeToDiagnosis()
 } finally {
   await rm(dir, { recursive: true, force: true })

@@ -9,6 +9,7 @@ import { thresholdsFor, type Thresholds } from './core/thresholds.js'
 import { PgleakError } from './errors.js'
 import { fromBackendRow, RECORDING_FORMAT, type RecordingHeader } from './sources/recording/recording-format.js'
 import { readRecording, type SkippedLines } from './sources/recording/read-recording.js'
+import { DeltaDecoder } from './sources/recording/snapshot-deltas.js'
 import { resultOf, type WatchResult } from './watch.js'
 
 export interface AnalyzeRecordingOptions {
@@ -35,6 +36,7 @@ export async function analyzeRecording(path: string, options: AnalyzeRecordingOp
   let server: ServerInfo | undefined
   /** The application's clock at the last pool events, which the next snapshot's pool findings are judged at. */
   let poolNowMillis: number | undefined
+  const deltas = new DeltaDecoder()
   for await (const event of readRecording(path, skipped)) {
     switch (event.type) {
       case RECORDING_FORMAT:
@@ -59,9 +61,17 @@ export async function analyzeRecording(path: string, options: AnalyzeRecordingOp
         monitor?.ingestPoolEvents(event.events)
         poolNowMillis = event.poolNow
         break
-      case 'snapshot':
-        monitor?.ingest({ sampledAtMillis: event.at, sessionsEstablished: event.sessions ?? null, backends: event.backends.map(fromBackendRow) }, poolNowMillis)
+      case 'snapshot': {
+        const backends = event.backends.map(fromBackendRow)
+        deltas.full(backends)
+        monitor?.ingest({ sampledAtMillis: event.at, sessionsEstablished: event.sessions ?? null, backends }, poolNowMillis)
         break
+      }
+      case 'delta': {
+        const snapshot = deltas.apply(event.at, event.sessions ?? null, event.upserts, event.gone)
+        if (snapshot) monitor?.ingest(snapshot, poolNowMillis)
+        break
+      }
       case 'gap':
         monitor?.markGap(event.from, event.to, event.reason)
         break

@@ -12,7 +12,8 @@ import { resolveConnectionTarget } from './sources/pg/connection-target.js'
 import { poolerTargetsOf } from './sources/pgbouncer/pooler-target.js'
 import type { SessionOptions } from './sources/pg/pgleak-session.js'
 import { pollIntervalMillis } from './sources/pg/poll-snapshots.js'
-import { RECORDING_FORMAT, RECORDING_VERSION, BACKEND_COLUMNS, snapshotEvent } from './sources/recording/recording-format.js'
+import { RECORDING_FORMAT, RECORDING_VERSION, BACKEND_COLUMNS } from './sources/recording/recording-format.js'
+import { DeltaEncoder } from './sources/recording/snapshot-deltas.js'
 import { RecordingWriter } from './sources/recording/recording-writer.js'
 import { LiveLoop } from './live-loop.js'
 import { PGLEAK_VERSION } from './version.js'
@@ -63,6 +64,7 @@ export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
   if (options.signal?.aborted) stop()
   const timer = options.durationMillis !== undefined ? setTimeout(stop, options.durationMillis) : undefined
   const recording = options.recordPath ? RecordingWriter.open(options.recordPath) : undefined
+  const deltas = new DeltaEncoder()
   const loop = new LiveLoop({
     ...options,
     poolerTargets: poolerTargetsOf(options.pgbouncer, env),
@@ -102,11 +104,12 @@ export async function watch(options: WatchOptions = {}): Promise<WatchResult> {
         case 'sample':
           if (event.poolEvents.length > 0 || options.poolLogPath !== undefined) recording?.write({ type: 'pool-events', poolNow: event.poolNowMillis, events: event.poolEvents })
           for (const pooler of event.poolerSnapshots) recording?.write({ type: 'pooler', snapshot: pooler })
-          recording?.write(snapshotEvent(event.snapshot))
+          recording?.write(deltas.encode(event.snapshot))
           options.onEvent?.({ type: 'sample', snapshot: event.snapshot, update: event.update, monitor: event.monitor, queryMillis: event.queryMillis })
           break
         case 'gap':
           recording?.write({ type: 'gap', from: event.gap.fromMillis, to: event.gap.toMillis, reason: event.gap.reason })
+          deltas.reset()
           options.onEvent?.({ type: 'gap', gap: event.gap })
           break
         case 'disconnected':

@@ -10,7 +10,10 @@ import type { ServerSettings, Snapshot } from '../../core/snapshot.js'
 import type { Thresholds } from '../../core/thresholds.js'
 
 export const RECORDING_FORMAT = 'pgleak-recording'
-export const RECORDING_VERSION = 1
+/** 2 adds `delta` lines (what changed since the last poll); readers take 1 and 2. */
+export const RECORDING_VERSION = 2
+/** A full snapshot at least this often, so a file cut or read from its middle is whole again soon. */
+export const FULL_SNAPSHOT_EVERY_POLLS = 120
 
 export const BACKEND_COLUMNS = [
   'pid',
@@ -77,6 +80,11 @@ export type RecordingEvent =
   | { readonly type: 'gap'; readonly from: number; readonly to: number; readonly reason: string }
   /** Pool-log events read before the next snapshot, and the application's clock they were judged at. */
   | { readonly type: 'pool-events'; readonly poolNow: number; readonly events: readonly PoolEvent[] }
+  /**
+   * A poll as what changed since the one before: sessions new or changed (whole rows) and the pids of
+   * those gone. Mostly idle servers change little from one second to the next.
+   */
+  | { readonly type: 'delta'; readonly at: number; readonly sessions?: number | null; readonly upserts: readonly BackendRow[]; readonly gone: readonly number[] }
   /** PgBouncer's view at the next snapshot's poll (`--pgbouncer`). */
   | { readonly type: 'pooler'; readonly snapshot: PoolerSnapshot }
 

@@ -217,6 +217,12 @@ export function recordingEventOf(value: unknown): RecordingEvent | undefined {
       // Rows are kept in the recording's own form: the replay turns them into backends again.
       return { type: 'snapshot', at: value.at, sessions: numberOr(value.sessions, null), backends: backends.map(toBackendRow) }
     }
+    case 'delta': {
+      const upserts = listOf(value.upserts, backendOf)
+      const gone = Array.isArray(value.gone) ? value.gone.filter(isNumber) : undefined
+      if (!isTime(value.at) || !upserts || !gone) return undefined
+      return { type: 'delta', at: value.at, sessions: numberOr(value.sessions, null), upserts: upserts.map(toBackendRow), gone }
+    }
     case 'gap':
       return isTime(value.from) && isTime(value.to) ? { type: 'gap', from: value.from, to: value.to, reason: textOr(value.reason, '') } : undefined
     case 'pool-events': {

@@ -1,6 +1,10 @@
 // Appends events to a recording, one synchronous write per line: when
-// pgleak is killed, every line already written is whole.
+// pgleak is killed, every line already written is whole. A name ending in
+// `.gz` is written gzip, each line a gzip member of its own: concatenated
+// members are one valid gzip stream, so a cut file still reads to its last
+// whole line.
 import { closeSync, existsSync, openSync, rmSync, writeSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
 import { PgleakError } from '../../errors.js'
 import type { RecordingEvent } from './recording-format.js'
 
@@ -9,12 +13,14 @@ export class RecordingWriter {
   #fd: number | undefined
   /** Made by this run: removed again if the run ends before writing a line (it never connected). */
   readonly #isNew: boolean
+  readonly #isGzip: boolean
   #hasWritten = false
 
   private constructor(path: string, fd: number, isNew: boolean) {
     this.path = path
     this.#fd = fd
     this.#isNew = isNew
+    this.#isGzip = path.endsWith('.gz')
   }
 
   /** Opened before connecting, so an unwritable path fails at once rather than after the watch. */
@@ -32,7 +38,9 @@ export class RecordingWriter {
 
   write(event: RecordingEvent): void {
     if (this.#fd === undefined) return
-    writeSync(this.#fd, `${JSON.stringify(event)}\n`)
+    const line = `${JSON.stringify(event)}\n`
+    if (this.#isGzip) writeSync(this.#fd, gzipSync(line))
+    else writeSync(this.#fd, line)
     this.#hasWritten = true
   }
 
