@@ -47,6 +47,12 @@ describe('pgleak check -- command', () => {
     expect(result.stderr).toContain('Ran 12 tests in 0.4s')
   })
 
+  it('says --output must name a file when it names a folder, in one line', async () => {
+    const result = await runCli(['check', '--format', 'junit', '--output', tmpdir(), '--', process.execPath, '-e', ''], env())
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(/^pgleak: cannot write .*: EISDIR.*\. Give --output a file name, not a folder/)
+  })
+
   it('ends what the command left running in the background, and says so', async () => {
     const started = Date.now()
     const result = await runCli(['check', '--json', '--', 'sh', '-c', 'sleep 38 & sleep 1'], env())

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process'
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { gzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { freePort } from '../../src/demo/embedded-server.js'
@@ -44,6 +45,9 @@ describe('pgleak without a server', () => {
     expectOneLineError(await runCli(['audit'], { DATABASE_URL: 'postgres://app:p%zz@127.0.0.1:1/shop' }), 3, /the connection URL's password has a malformed percent-escape/)
     const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
     expectOneLineError(await runCli(['analyze', dir]), 2, /cannot read .*: not a file\. Give a pool or server log .* for a folder of logs, name its files/)
+    const cut = join(dir, 'cut.log.gz')
+    await writeFile(cut, gzipSync('2026-11-29 10:00:00,001 INFO app hello\n'.repeat(50)).subarray(0, 30))
+    expectOneLineError(await runCli(['analyze', cut]), 2, /cannot read .*cut\.log\.gz: unexpected end of file\. The gzip file is cut short or damaged/)
     // A JSON line whose time no date can hold is an unreadable line, counted, never a crash when a finding prints it.
     const outOfRange = join(dir, 'pool.jsonl')
     await writeFile(outOfRange, ['{"time":1e20,"event":"checkout","pool":"p","connection":"a"}', '{"time":1700000000000,"event":"checkout","pool":"p","connection":"b"}'].join('\n') + '\n')

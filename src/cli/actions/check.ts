@@ -116,6 +116,8 @@ function writeReport(path: string, report: string): void {
   try {
     writeFileSync(path, report)
   } catch (error) {
-    throw new PgleakError('FILE_UNREADABLE', `cannot write ${path}: ${(error as Error).message}`, { cause: error })
+    const code = (error as NodeJS.ErrnoException).code
+    const hint = code === 'EISDIR' ? 'Give --output a file name, not a folder: --output reports/pgleak.xml.' : code === 'ENOENT' ? "Create the report's folder first, or give --output a path in one that exists." : 'Check that this user can write there.'
+    throw new PgleakError('FILE_UNREADABLE', `cannot write ${path}: ${(error as Error).message}`, { cause: error, hint })
   }
 }

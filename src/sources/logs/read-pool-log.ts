@@ -39,7 +39,12 @@ export async function readPoolLog(path: string, options: ReadPoolLogOptions): Pr
     }
   } catch (error) {
     if (error instanceof PgleakError) throw error
-    throw new PgleakError('FILE_UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, { cause: error })
+    const code = (error as NodeJS.ErrnoException).code
+    const hint =
+      code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR'
+        ? 'The gzip file is cut short or damaged (copied while being written?): copy it again, or read what it holds with zcat FILE | pgleak analyze -.'
+        : 'Check that the file is readable by this user.'
+    throw new PgleakError('FILE_UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, { cause: error, hint })
   }
   reader.end()
   const summary = reader.summary()

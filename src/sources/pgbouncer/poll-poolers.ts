@@ -20,6 +20,7 @@ export class PoolerPoller {
   readonly #sessions = new Map<ConnectionTarget, PoolerSession>()
   #inFlight: Promise<void> | undefined
   #finished: PoolerLook[] = []
+  #isClosed = false
 
   constructor(targets: readonly ConnectionTarget[], options: PoolerSessionOptions = {}) {
     this.#targets = targets
@@ -53,6 +54,7 @@ export class PoolerPoller {
 
   /** Within a second or so: a look still waiting on a silent pooler is not waited for, its sessions are closed under it. */
   async close(): Promise<void> {
+    this.#isClosed = true
     let timer: NodeJS.Timeout | undefined
     await Promise.race([this.#inFlight, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))])
     clearTimeout(timer)
@@ -65,6 +67,11 @@ export class PoolerPoller {
       let session = this.#sessions.get(target)
       if (!session) {
         session = await PoolerSession.open(target, this.#options)
+        // A look that outlived close() must not leave a connection behind.
+        if (this.#isClosed) {
+          await session.close()
+          return { pooler: target.description, error: new PgleakError('CONNECTION_LOST', 'stopped') }
+        }
         this.#sessions.set(target, session)
       }
       return { snapshot: await session.snapshot() }
