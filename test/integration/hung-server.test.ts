@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect, createServer, type AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { check } from '../../src/check.js'
 import { watch } from '../../src/watch.js'
@@ -124,5 +125,40 @@ describe.skipIf(process.platform !== 'linux' || process.env.PGLEAK_TEST_DATABASE
     expect(result.databaseLostAtEnd).toBe('the database did not answer for 4 s after the command ended')
     expect(result.command).toMatchObject({ exitCode: 0, status: 0 })
     expect(result.findings.filter((f) => f.kind === 'leftover-connections')).toEqual([])
+  })
+
+  it('a network that stops forwarding (a TCP proxy gone silent) is the same: watch ends on time, the silence a gap', { timeout: 30_000 }, async () => {
+    const server = new URL(db().url())
+    let isForwarding = true
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(server.port), server.hostname)
+      // Bytes stop going either way, as on a dead route; the sockets stay open, as TCP keeps them.
+      client.on('data', (chunk) => isForwarding && upstream.write(chunk))
+      upstream.on('data', (chunk) => isForwarding && client.write(chunk))
+      const end = (): void => {
+        client.destroy()
+        upstream.destroy()
+      }
+      client.on('error', end)
+      upstream.on('error', end)
+      client.on('close', end)
+      upstream.on('close', end)
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (proxy.address() as AddressInfo).port
+      const viaProxy = new URL(db().url())
+      viaProxy.port = String(port)
+      const started = Date.now()
+      const run = watch({ dsn: viaProxy.toString(), intervalMillis: 500, durationMillis: 6000 })
+      await sleep(2000)
+      isForwarding = false
+      const result = await run
+      expect((Date.now() - started) / 1000).toBeLessThan(7.5)
+      expect(result.gaps).toHaveLength(1)
+      expect(result.gaps[0]!.reason).toMatch(/no answer from the server for \d+ s \(until the end\)/)
+    } finally {
+      proxy.close()
+    }
   })
 })
