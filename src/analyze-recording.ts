@@ -7,7 +7,7 @@ import { parseIgnoreRule, type IgnoreRule } from './core/ignore-rule.js'
 import { LeakMonitor } from './core/leak-monitor.js'
 import { thresholdsFor, type Thresholds } from './core/thresholds.js'
 import { PgleakError } from './errors.js'
-import { fromBackendRow, RECORDING_FORMAT, type RecordingHeader } from './sources/recording/recording-format.js'
+import { RECORDING_FORMAT, type RecordingHeader } from './sources/recording/recording-format.js'
 import { readRecording, type SkippedLines } from './sources/recording/read-recording.js'
 import { DeltaDecoder } from './sources/recording/snapshot-deltas.js'
 import { resultOf, type WatchResult } from './watch.js'
@@ -62,13 +62,12 @@ export async function analyzeRecording(path: string, options: AnalyzeRecordingOp
         poolNowMillis = event.poolNow
         break
       case 'snapshot': {
-        const backends = event.backends.map(fromBackendRow)
-        deltas.full(backends)
-        monitor?.ingest({ sampledAtMillis: event.at, sessionsEstablished: event.sessions ?? null, backends }, poolNowMillis)
+        deltas.full(event.backends)
+        monitor?.ingest({ sampledAtMillis: event.at, sessionsEstablished: event.sessions, backends: event.backends }, poolNowMillis)
         break
       }
       case 'delta': {
-        const snapshot = deltas.apply(event.at, event.sessions ?? null, event.upserts, event.gone)
+        const snapshot = deltas.apply(event.at, event.sessions, event.upserts, event.gone)
         if (snapshot) monitor?.ingest(snapshot, poolNowMillis)
         break
       }

@@ -13,7 +13,6 @@ import type { PoolEvent } from './core/pool-event.js'
 import type { PoolerSnapshot } from './core/pooler.js'
 import { PoolerPoller } from './sources/pgbouncer/poll-poolers.js'
 import { PoolLogFollower } from './sources/logs/follow-pool-log.js'
-import type { PoolLogReaderSummary } from './sources/logs/pool-log-reader.js'
 import type { ConnectionTarget } from './sources/pg/connection-target.js'
 import type { SessionOptions } from './sources/pg/pgleak-session.js'
 import { pollSnapshots } from './sources/pg/poll-snapshots.js'
@@ -81,10 +80,6 @@ export class LiveLoop {
     return events
   }
 
-  /** How the pool log was read so far (lines skipped or not understood), when one is followed. */
-  poolLogSummary(): PoolLogReaderSummary | undefined {
-    return this.#poolLog?.summary()
-  }
 
   async *run(target: ConnectionTarget): AsyncGenerator<LiveEvent, void> {
     const options = this.#options

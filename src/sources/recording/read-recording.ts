@@ -6,8 +6,8 @@ import { constants, createGunzip, gunzipSync } from 'node:zlib'
 import { open } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { PgleakError } from '../../errors.js'
-import { RECORDING_FORMAT, type RecordingEvent } from './recording-format.js'
-import { recordingEventOf } from './recording-lines.js'
+import { RECORDING_FORMAT } from './recording-format.js'
+import { recordingEventOf, type ReplayEvent } from './recording-lines.js'
 
 export interface SkippedLines {
   count: number
@@ -15,7 +15,7 @@ export interface SkippedLines {
 }
 
 /** Streams the events of a recording file; `skipped` is filled in as it goes. */
-export async function* readRecording(path: string, skipped: SkippedLines): AsyncGenerator<RecordingEvent> {
+export async function* readRecording(path: string, skipped: SkippedLines): AsyncGenerator<ReplayEvent> {
   const stream = createReadStream(path)
   const opened = new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve())
@@ -45,7 +45,7 @@ export async function* readRecording(path: string, skipped: SkippedLines): Async
     if (skipped.firstLineNumbers.length < 5) skipped.firstLineNumbers.push(lineNumber + 1)
   }
 
-  async function* readLines(): AsyncGenerator<RecordingEvent> {
+  async function* readLines(): AsyncGenerator<ReplayEvent> {
     for await (const line of lines) {
       lineNumber++
       if (line.trim() === '') continue

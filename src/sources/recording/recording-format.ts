@@ -111,11 +111,6 @@ export function toBackendRow(b: Backend): BackendRow {
   ]
 }
 
-export function fromBackendRow(row: BackendRow): Backend {
-  const [pid, backendStartMillis, xactStartMillis, stateChangeMillis, queryStartMillis, state, backendType, application, user, database, clientAddr, clientPort, waitEventType, waitEvent, xminAge, blockedBy, query, isVisible] = row
-  return { pid, backendStartMillis, xactStartMillis, stateChangeMillis, queryStartMillis, state, backendType, application, user, database, clientAddr, clientPort, waitEventType, waitEvent, xminAge, blockedBy, query, isVisible }
-}
-
 export function snapshotEvent(snapshot: Snapshot): RecordingEvent {
   return { type: 'snapshot', at: snapshot.sampledAtMillis, sessions: snapshot.sessionsEstablished ?? null, backends: snapshot.backends.map(toBackendRow) }
 }

@@ -4,10 +4,11 @@
 // or out of range makes a skipped line (or a dropped row), never a crash
 // deep inside a detector.
 import { isBackendState, type Backend } from '../../core/backend.js'
+import { isEpochMillis } from '../../core/epoch-millis.js'
 import { POOL_EVENT_TYPES, POOL_LOG_SOURCES, type PoolEvent } from '../../core/pool-event.js'
 import type { PoolerConnection, PoolerSnapshot } from '../../core/pooler.js'
 import type { ServerSettings } from '../../core/snapshot.js'
-import { BACKEND_COLUMNS, RECORDING_FORMAT, toBackendRow, type RecordingEvent, type RecordingHeader } from './recording-format.js'
+import { BACKEND_COLUMNS, RECORDING_FORMAT, type RecordingEvent, type RecordingHeader } from './recording-format.js'
 
 type Fields = Readonly<Record<string, unknown>>
 
@@ -15,10 +16,7 @@ function isObject(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** Epoch milliseconds a Date can hold (±8.64e15): anything else would fail the first time it is printed. */
-export function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 8.64e15
-}
+const isTime = isEpochMillis
 
 function isNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value)
@@ -201,8 +199,17 @@ function poolerSnapshotOf(value: unknown): PoolerSnapshot | undefined {
   }
 }
 
+/**
+ * A recording's line as the replay takes it: polls with their sessions already rebuilt as backends
+ * (the file holds rows), every other line as written.
+ */
+export type ReplayEvent =
+  | Exclude<RecordingEvent, { readonly type: 'snapshot' } | { readonly type: 'delta' }>
+  | { readonly type: 'snapshot'; readonly at: number; readonly sessions: number | null; readonly backends: readonly Backend[] }
+  | { readonly type: 'delta'; readonly at: number; readonly sessions: number | null; readonly upserts: readonly Backend[]; readonly gone: readonly number[] }
+
 /** The event a parsed line is, rebuilt from fields of the right types; undefined for a line to skip. */
-export function recordingEventOf(value: unknown): RecordingEvent | undefined {
+export function recordingEventOf(value: unknown): ReplayEvent | undefined {
   if (!isObject(value)) return undefined
   switch (value.type) {
     case RECORDING_FORMAT:
@@ -214,14 +221,13 @@ export function recordingEventOf(value: unknown): RecordingEvent | undefined {
     case 'snapshot': {
       const backends = listOf(value.backends, backendOf)
       if (!isTime(value.at) || !backends) return undefined
-      // Rows are kept in the recording's own form: the replay turns them into backends again.
-      return { type: 'snapshot', at: value.at, sessions: numberOr(value.sessions, null), backends: backends.map(toBackendRow) }
+      return { type: 'snapshot', at: value.at, sessions: numberOr(value.sessions, null), backends }
     }
     case 'delta': {
       const upserts = listOf(value.upserts, backendOf)
       const gone = Array.isArray(value.gone) ? value.gone.filter(isNumber) : undefined
       if (!isTime(value.at) || !upserts || !gone) return undefined
-      return { type: 'delta', at: value.at, sessions: numberOr(value.sessions, null), upserts: upserts.map(toBackendRow), gone }
+      return { type: 'delta', at: value.at, sessions: numberOr(value.sessions, null), upserts, gone }
     }
     case 'gap':
       return isTime(value.from) && isTime(value.to) ? { type: 'gap', from: value.from, to: value.to, reason: textOr(value.reason, '') } : undefined

@@ -4,7 +4,7 @@
 // rebuilds each poll whole, so the replay sees exactly what the live run saw.
 import type { Backend } from '../../core/backend.js'
 import type { Snapshot } from '../../core/snapshot.js'
-import { FULL_SNAPSHOT_EVERY_POLLS, fromBackendRow, snapshotEvent, toBackendRow, type BackendRow, type RecordingEvent } from './recording-format.js'
+import { FULL_SNAPSHOT_EVERY_POLLS, snapshotEvent, toBackendRow, type BackendRow, type RecordingEvent } from './recording-format.js'
 
 /** Turns each poll into a full snapshot or a delta against the poll before. */
 export class DeltaEncoder {
@@ -44,10 +44,10 @@ export class DeltaDecoder {
   }
 
   /** The poll a delta stands for, or undefined when there is nothing to apply it to yet. */
-  apply(at: number, sessions: number | null, upserts: readonly BackendRow[], gone: readonly number[]): Snapshot | undefined {
+  apply(at: number, sessions: number | null, upserts: readonly Backend[], gone: readonly number[]): Snapshot | undefined {
     if (!this.#backends) return undefined
     for (const pid of gone) this.#backends.delete(pid)
-    for (const row of upserts) this.#backends.set(row[0], fromBackendRow(row))
+    for (const backend of upserts) this.#backends.set(backend.pid, backend)
     return { sampledAtMillis: at, sessionsEstablished: sessions, backends: [...this.#backends.values()] }
   }
 }

@@ -1,6 +1,7 @@
 // pgleak's own JSON-lines schema: one object per line, so any language can
 // describe its pool. Written by pgleak's node-postgres helper
 // (`pgleak/node-pg`) and by the SQLAlchemy event listener in the README.
+import { isEpochMillis } from '../../../core/epoch-millis.js'
 import { POOL_EVENT_TYPES, type PoolEvent, type PoolEventType, type PoolLogSource } from '../../../core/pool-event.js'
 import type { LineParser, LogFormat } from '../log-format.js'
 
@@ -16,8 +17,7 @@ function eventType(value: unknown): PoolEventType | undefined {
 
 function timeOf(value: unknown): number | null | undefined {
   if (value === undefined || value === null) return null
-  // Only times a Date can hold (±8.64e15 ms): another would fail the first time a finding prints it.
-  if (typeof value === 'number') return Number.isFinite(value) && Math.abs(value) <= 8.64e15 ? value : undefined
+  if (typeof value === 'number') return isEpochMillis(value) ? value : undefined
   if (typeof value === 'string') {
     const millis = Date.parse(value)
     return Number.isNaN(millis) ? undefined : millis
