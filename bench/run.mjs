@@ -163,19 +163,39 @@ async function pollRowsOn(dir) {
     )
     const node = []
     const audit = []
+    const checkPostgres = []
+    const hasCheckPostgres = spawnSync('check_postgres', ['--version'], { stdio: 'ignore' }).status === 0
+    const target = new URL(server.url())
+    // check_postgres takes no URL: host, port and user as flags, the password in libpq's variable.
+    const checkArgs = ['--action=backends', `--host=${target.hostname}`, `--port=${target.port}`, `--dbuser=${decodeURIComponent(target.username)}`, `--dbname=${target.pathname.slice(1) || 'postgres'}`]
+    const checkEnv = { ...process.env, PGPASSWORD: decodeURIComponent(target.password) }
     for (let i = 0; i < RUNS; i++) {
+      // Interleaved, so all three see the same machine and the same server.
       node.push(await timeCommand(process.execPath, ['-e', '0']))
       audit.push(await timeCommand(process.execPath, [BIN, 'audit', '--json', '--dsn', server.url()], { exits: [0, 1] }))
+      // Nagios plugin exit codes: 0 OK, 1 WARNING, 2 CRITICAL all mean it answered.
+      if (hasCheckPostgres) checkPostgres.push(await timeCommand('check_postgres', checkArgs, { env: checkEnv, exits: [0, 1, 2] }))
     }
-    const hasCheckPostgres = spawnSync('check_postgres.pl', ['--version'], { stdio: 'ignore' }).status === 0
     const a = summary(audit)
     const n = summary(node)
     row(
       'pgleak audit --json, whole process, 1,000 backends',
-      `bare \`node -e 0\` (check_postgres ${hasCheckPostgres ? 'is installed, but the bench does not run it yet' : 'is not installed'})`,
+      'bare `node -e 0`',
       `${range(a, 3, ' s')} vs ${range(n, 3, ' s')}: ${fmt(a.median / n.median, 2)}x`,
       '<= 2.5x bare node',
       a.median / n.median <= 2.5,
+    )
+    if (!hasCheckPostgres) {
+      row('pgleak audit --json vs check_postgres --action=backends, 1,000 backends', 'check_postgres', 'skipped: check_postgres is not installed (apt-get install check-postgres)', 'pgleak faster', undefined)
+      return
+    }
+    const c = summary(checkPostgres)
+    row(
+      'pgleak audit --json vs check_postgres --action=backends, whole processes, 1,000 backends',
+      "Debian's check_postgres (Perl, runs psql)",
+      `pgleak ${range(a, 3, ' s')} vs check_postgres ${range(c, 3, ' s')}: pgleak ${fmt(c.median / a.median, 2)}x as fast`,
+      'pgleak faster (> 1.0x)',
+      a.median < c.median,
     )
   })
 }

@@ -9,5 +9,5 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   // 20 has none; 21 and later have one), it builds a fetch Response to find out, which loads Node's
   // whole fetch implementation, about 30 ms of every command. The CLI gives it what newer Node does.
   globalThis.navigator ??= { userAgent: `Node.js/${process.versions.node.split('.')[0]}` }
-  await import('../dist/cli/main.js')
+  await import('../dist/bundle/pgleak.js')
 }

@@ -4,6 +4,7 @@ import { secondsBetween } from './describe-backend.js'
 import { groupKeyId, groupKeyOf, type GroupDimension, type GroupKey } from './grouping.js'
 import { isIgnored, type IgnoreRule } from './ignore-rule.js'
 import { usableSlots, type ServerSettings, type Snapshot } from './snapshot.js'
+import { compareText } from './compare-text.js'
 
 export interface GroupSummary {
   readonly key: GroupKey
@@ -111,7 +112,7 @@ export function summarizeConnections(
 
   const groups = [...groupMembers(counted, groupBy).values()]
     .map(({ key, backends }) => summarizeGroup(key, backends, snapshot.sampledAtMillis))
-    .sort((a, b) => b.total - a.total || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)))
+    .sort((a, b) => b.total - a.total || compareText(JSON.stringify(a.key), JSON.stringify(b.key)))
 
   const limits: LimitUsage[] = []
   for (const [name, limit] of Object.entries(settings.roleConnectionLimits)) {

@@ -3,6 +3,7 @@
 // is the renderers' job.
 
 import type { PoolerClientSide } from './pooler.js'
+import { compareText } from './compare-text.js'
 
 export const SEVERITIES = ['info', 'warning', 'error'] as const
 export type Severity = (typeof SEVERITIES)[number]
@@ -394,7 +395,7 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
     (a, b) =>
       severityRank(b.severity) - severityRank(a.severity) ||
       FINDING_KINDS.indexOf(a.kind) - FINDING_KINDS.indexOf(b.kind) ||
-      a.title.localeCompare(b.title),
+      compareText(a.title, b.title),
   )
 }
 

@@ -6,6 +6,7 @@ import { groupMembers } from './connection-summary.js'
 import type { ConnectionHolderEvidence } from './finding.js'
 import { groupLabel, groupSubject } from './group-subject.js'
 import type { GroupDimension } from './grouping.js'
+import { compareText } from './compare-text.js'
 
 /** One group's share of the connections: the evidence's own shape. */
 export type ConnectionHolder = ConnectionHolderEvidence
@@ -30,7 +31,7 @@ export function connectionHolders(clients: readonly Backend[], groupBy: readonly
     }
     holders.push({ group: groupLabel(key), subject: groupSubject(key), connections: backends.length, idle, idleInTransaction, active, openedLastMinute })
   }
-  return holders.sort((a, b) => b.connections - a.connections || a.group.localeCompare(b.group)).slice(0, LISTED_HOLDERS)
+  return holders.sort((a, b) => b.connections - a.connections || compareText(a.group, b.group)).slice(0, LISTED_HOLDERS)
 }
 
 /** The holder with at least half of `total`, if one has. */

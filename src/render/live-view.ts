@@ -14,6 +14,7 @@ import type { LeakMonitor } from '../core/leak-monitor.js'
 import { severityBadge, type Palette } from './colors.js'
 import { sparkline } from './sparkline.js'
 import { percent, usageBar } from './usage-bar.js'
+import { compareText } from '../core/compare-text.js'
 
 export interface LiveViewState {
   readonly server: ServerInfo
@@ -73,7 +74,7 @@ function groupRows(monitor: LeakMonitor, trendWidth: number): GroupRow[] {
       perMinute,
     })
   }
-  return rows.sort((a, b) => b.total - a.total || a.label.localeCompare(b.label))
+  return rows.sort((a, b) => b.total - a.total || compareText(a.label, b.label))
 }
 
 function formatPerMinute(perMinute: number): string {

@@ -1,6 +1,5 @@
 // What `pgleak audit` does, loaded only when it runs: commands/ holds the flags.
 import { audit } from '../../audit.js'
-import { renderAuditText } from '../../render/audit-text.js'
 import { auditJsonDocument } from '../../render/json-document.js'
 import type { AuditFlags } from '../commands/audit.js'
 import { thresholdsFor, type Thresholds } from '../../core/thresholds.js'
@@ -19,6 +18,10 @@ export async function runAudit(flags: AuditFlags, given: Partial<Thresholds>): P
     thresholds: thresholdsFor('audit', given),
   })
   if (flags.json) writeJson(auditJsonDocument(report))
-  else process.stdout.write(`${renderAuditText(stdoutPalette(flags), report, flags.groupBy, terminalWidth())}\n`)
+  else {
+    // The table renderer (cli-table3 and its width tables) is loaded only for the table.
+    const { renderAuditText } = await import('../../render/audit-text.js')
+    process.stdout.write(`${renderAuditText(stdoutPalette(flags), report, flags.groupBy, terminalWidth())}\n`)
+  }
   return exitCodeForFindings(report.findings, flags.failOn)
 }

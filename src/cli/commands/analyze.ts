@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { PoolSizeSpec } from '../../core/detectors/pool/index.js'
-import { LOG_FORMATS } from '../../sources/logs/log-formats.js'
+import { LOG_FORMAT_NAMES } from '../../sources/logs/log-format-names.js'
 import { addJudgementOptions, type JudgementFlags } from '../judgement-options.js'
 import { parseCountOption, parsePoolSize } from '../option-parsers.js'
 
@@ -23,7 +23,7 @@ export function registerAnalyzeCommand(program: Command): void {
     )
     .argument('<file...>', 'logs (or - for stdin) and recordings made with pgleak watch --record')
     .option('--json', 'print the JSON document on stdout', false)
-    .option('--format <name>', `read the logs as this format instead of detecting it: ${LOG_FORMATS.map((f) => f.name).join(', ')}`)
+    .option('--format <name>', `read the logs as this format instead of detecting it: ${LOG_FORMAT_NAMES.join(', ')}`)
     .option('--max-connections <n>', "the server's max_connections, to judge the pools' sizes against (less 3 reserved for superusers)", parseCountOption)
     .option('--pool-size <size+overflow>', 'the size of pools whose logs do not say it, e.g. 5+10 (SQLAlchemy pool_size + max_overflow) or 20', parsePoolSize)
   addJudgementOptions(command, { isOverTime: true })
