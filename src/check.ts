@@ -46,7 +46,10 @@ export interface CheckOptions extends SessionOptions, Partial<ReportOptions> {
   readonly giveUpAfterSettleMillis?: number
   /** The command's stdout goes to stderr: for a document written on stdout, which must stay the only thing there. */
   readonly commandStdoutToStderr?: boolean
-  /** Aborting forwards SIGTERM to the command, then reports what was seen. */
+  /**
+   * Stops the run: the command gets the signal named by the abort's reason (`'SIGINT'`), else SIGTERM;
+   * once it has ended, check reports at the next poll answered within a second, without --settle.
+   */
   readonly signal?: AbortSignal
   /** Called once the command runs, e.g. to forward signals to it. */
   readonly onCommandStart?: (command: WrappedCommand) => void
@@ -149,8 +152,17 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   let sampledAfterExit = false
   /** Why the run's end could not be seen, when the database stayed down after the command. */
   let lostAtEnd: string | undefined
+  /** Stopping on a signal: someone pressed Ctrl-C, so no settling and no waiting on a silent database. */
+  let isStopping = false
+  const STOPPING_WAIT_MILLIS = 1000
+  const stopSoon = (): void => {
+    setTimeout(() => controller.abort(), STOPPING_WAIT_MILLIS).unref()
+  }
   const abort = (): void => {
-    command?.signal('SIGTERM')
+    isStopping = true
+    const reason: unknown = options.signal?.reason
+    command?.signal(reason === 'SIGINT' || reason === 'SIGHUP' ? reason : 'SIGTERM')
+    if (exit !== undefined) stopSoon()
   }
   options.signal?.addEventListener('abort', abort, { once: true })
   try {
@@ -177,6 +189,10 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
         void command.exited.then((result) => {
           exit = result
           exitedAtWallMillis = Date.now()
+          if (isStopping) {
+            stopSoon()
+            return
+          }
           // A database that stays down after the command ended is not waited for past the settle and a deadline.
           giveUpTimer = setTimeout(() => {
             if (sampledAfterExit) return
@@ -201,7 +217,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       sampledAfterExit = true
       // Settling: stop as soon as nothing the run opened is left, or when the time is up.
       const leftover = scoped.backends.some((b) => isClientBackend(b) && !baseline!.has(sessionIdentity(b)))
-      if (!leftover || Date.now() - (exitedAtWallMillis ?? 0) >= settleMillis) controller.abort()
+      if (!leftover || Date.now() - (exitedAtWallMillis ?? 0) >= (isStopping ? STOPPING_WAIT_MILLIS : settleMillis)) controller.abort()
     }
   } finally {
     options.signal?.removeEventListener('abort', abort)

@@ -84,6 +84,28 @@ describe.skipIf(process.platform !== 'linux' || process.env.PGLEAK_TEST_DATABASE
     expect(JSON.parse(stdout).window.samples).toBeGreaterThan(1)
   })
 
+  it('SIGINT to check while the server is silent and the command runs: within a second, one document, the command ended', { timeout: 30_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-hung-check-'))
+    const commandPid = join(dir, 'command.pid')
+    const script = `require('fs').writeFileSync(${JSON.stringify(commandPid)}, String(process.pid)); setInterval(() => {}, 1000)`
+    const child = spawn(process.execPath, [BIN, 'check', '--dsn', db().url(), '--interval', '0.5s', '--json', '--', process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    await sleep(2000)
+    signalServer(dataDir(), 'SIGSTOP')
+    await sleep(1500)
+    const signalledAt = Date.now()
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    expect(Date.now() - signalledAt).toBeLessThan(1500)
+    const document = JSON.parse(stdout) as { command: { signal: string | null } }
+    expect(document.command.signal).toBe('SIGINT')
+    // The command does not outlive the check that wrapped it.
+    const pid = Number(await readFile(commandPid, 'utf8'))
+    expect(() => process.kill(pid, 0)).toThrow()
+  })
+
   it('gives up on a poll the server does not answer, opens a gap, and goes on when the server does', { timeout: 60_000 }, async () => {
     const gaps: string[] = []
     const run = watch({
@@ -128,31 +150,12 @@ describe.skipIf(process.platform !== 'linux' || process.env.PGLEAK_TEST_DATABASE
   })
 
   it('a network that stops forwarding (a TCP proxy gone silent) is the same: watch ends on time, the silence a gap', { timeout: 30_000 }, async () => {
-    const server = new URL(db().url())
-    let isForwarding = true
-    const proxy = createServer((client) => {
-      const upstream = connect(Number(server.port), server.hostname)
-      // Bytes stop going either way, as on a dead route; the sockets stay open, as TCP keeps them.
-      client.on('data', (chunk) => isForwarding && upstream.write(chunk))
-      upstream.on('data', (chunk) => isForwarding && client.write(chunk))
-      const end = (): void => {
-        client.destroy()
-        upstream.destroy()
-      }
-      client.on('error', end)
-      upstream.on('error', end)
-      client.on('close', end)
-      upstream.on('close', end)
-    })
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const proxy = await silentProxy(db().url())
     try {
-      const port = (proxy.address() as AddressInfo).port
-      const viaProxy = new URL(db().url())
-      viaProxy.port = String(port)
       const started = Date.now()
-      const run = watch({ dsn: viaProxy.toString(), intervalMillis: 500, durationMillis: 6000 })
+      const run = watch({ dsn: proxy.url, intervalMillis: 500, durationMillis: 6000 })
       await sleep(2000)
-      isForwarding = false
+      proxy.stopForwarding()
       const result = await run
       expect((Date.now() - started) / 1000).toBeLessThan(7.5)
       expect(result.gaps).toHaveLength(1)
@@ -161,4 +164,54 @@ describe.skipIf(process.platform !== 'linux' || process.env.PGLEAK_TEST_DATABASE
       proxy.close()
     }
   })
+
+  it('and during check: the command is reported, the run ends at its deadline, the silence to the end a gap', { timeout: 30_000 }, async () => {
+    const proxy = await silentProxy(db().url())
+    try {
+      const started = Date.now()
+      const run = check({
+        dsn: proxy.url,
+        command: [process.execPath, '-e', 'setTimeout(() => process.exit(4), 2500)'],
+        intervalMillis: 500,
+        settleMillis: 1000,
+        giveUpAfterSettleMillis: 3000,
+      })
+      await sleep(1200)
+      proxy.stopForwarding()
+      const result = await run
+      expect((Date.now() - started) / 1000).toBeLessThan(12)
+      expect(result.command).toMatchObject({ exitCode: 4 })
+      expect(result.databaseLostAtEnd).toBe('the database did not answer for 4 s after the command ended')
+      expect(result.gaps.at(-1)?.reason).toMatch(/no answer from the server for \d+ s/)
+    } finally {
+      proxy.close()
+    }
+  })
 })
+
+/** A TCP proxy in front of the server whose forwarding can stop, both ways, with the sockets left open as on a dead route. */
+async function silentProxy(serverUrl: string): Promise<{ url: string; stopForwarding(): void; close(): void }> {
+  const server = new URL(serverUrl)
+  let isForwarding = true
+  const proxy = createServer((client) => {
+    const upstream = connect(Number(server.port), server.hostname)
+    client.on('data', (chunk) => isForwarding && upstream.write(chunk))
+    upstream.on('data', (chunk) => isForwarding && client.write(chunk))
+    const end = (): void => {
+      client.destroy()
+      upstream.destroy()
+    }
+    client.on('error', end)
+    upstream.on('error', end)
+    client.on('close', end)
+    upstream.on('close', end)
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  const viaProxy = new URL(serverUrl)
+  viaProxy.port = String((proxy.address() as AddressInfo).port)
+  return {
+    url: viaProxy.toString(),
+    stopForwarding: () => (isForwarding = false),
+    close: () => proxy.close(),
+  }
+}

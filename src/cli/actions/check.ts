@@ -21,9 +21,12 @@ export async function runCheck(argv: readonly string[], flags: CheckFlags, confi
   const format: CheckFormat = flags.json ? 'json' : flags.format
   let command: WrappedCommand | undefined
   let interrupts = 0
+  // The first signal stops the run (the command gets it, the report follows within a second); a second kills the command.
+  const stopping = new AbortController()
   const forward = (signal: NodeJS.Signals) => (): void => {
     interrupts++
-    command?.signal(interrupts > 1 ? 'SIGKILL' : signal)
+    if (interrupts > 1) command?.signal('SIGKILL')
+    else stopping.abort(signal)
   }
   const onInt = forward('SIGINT')
   const onTerm = forward('SIGTERM')
@@ -54,6 +57,7 @@ export async function runCheck(argv: readonly string[], flags: CheckFlags, confi
       ...(flags.pgbouncer.length > 0 ? { pgbouncer: flags.pgbouncer } : {}),
       // A document on stdout must be all of stdout: the command's own output (a test runner's) goes to stderr.
       commandStdoutToStderr: format !== 'text' && !flags.output,
+      signal: stopping.signal,
       onCommandStart: (started) => (command = started),
       onNotice: (message) => process.stderr.write(`${palette.yellow('pgleak:')} ${message}\n`),
     })
