@@ -31,6 +31,8 @@ export interface LiveLoopOptions extends SessionOptions {
   readonly view?: (snapshot: Snapshot) => Snapshot
   /** PgBouncer admin consoles to look through at each poll (`--pgbouncer`). */
   readonly poolerTargets?: readonly ConnectionTarget[]
+  /** Longest wait between reconnection attempts. (Default: 30 000.) */
+  readonly maxBackoffMillis?: number
 }
 
 export type LiveEvent =

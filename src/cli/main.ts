@@ -8,6 +8,7 @@ import { registerAuditCommand } from './commands/audit.js'
 import { registerCheckCommand } from './commands/check.js'
 import { registerDemoCommand } from './commands/demo.js'
 import { registerListenerCommand } from './commands/listener.js'
+import { registerServeCommand } from './commands/serve.js'
 import { registerWatchCommand } from './commands/watch.js'
 
 export function createProgram(): Command {
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   registerAuditCommand(program)
   registerCheckCommand(program)
   registerAnalyzeCommand(program)
+  registerServeCommand(program)
   registerDemoCommand(program)
   registerListenerCommand(program)
   program.addHelpText(
@@ -34,6 +36,7 @@ Examples:
   $ npx pgleak check -- npm test                           fail CI when the test suite leaks connections
   $ pgleak analyze leak.ndjson                             replay a recording made with watch --record
   $ npx pgleak demo                                        see it find a leak on a throwaway server
+  $ pgleak serve --targets targets.json                    many databases, metrics for Prometheus
 
 Exit codes: 0 healthy, 1 a finding at or above --fail-on, 2 usage error, 3 cannot reach the database.`,
   )

@@ -66,6 +66,14 @@ export class FindingTracker {
     return sortFindings([...this.#tracked.values()].filter((f) => f.isActive)) as TrackedFinding[]
   }
 
+  /**
+   * Drops resolved findings last seen before `millis`: a process that runs for weeks (`serve`) keeps
+   * a bounded history, not every transaction that ever sat idle.
+   */
+  forgetResolvedBefore(millis: number): void {
+    for (const [key, tracked] of this.#tracked) if (!tracked.isActive && Date.parse(tracked.lastSeenAt) < millis) this.#tracked.delete(key)
+  }
+
   /** Every finding seen, active or not, worst first. */
   all(): TrackedFinding[] {
     return sortFindings([...this.#tracked.values()]) as TrackedFinding[]

@@ -114,6 +114,11 @@ export class LeakMonitor {
     this.#timelineEvaluatedAtMillis = Number.NEGATIVE_INFINITY
   }
 
+  /** Forgets resolved findings last seen before `millis` (in sample time): for long runs. */
+  forgetResolvedBefore(millis: number): void {
+    this.#tracker.forgetResolvedBefore(millis)
+  }
+
   active(): TrackedFinding[] {
     return this.#tracker.active()
   }
