@@ -22,6 +22,8 @@ export interface ServeOptions {
   readonly thresholds?: Thresholds
   readonly redact?: boolean
   readonly connectTimeoutMillis?: number
+  /** Longest wait between attempts to reach a target that is down. (Default: 30 000.) */
+  readonly maxBackoffMillis?: number
   readonly onNotice?: (target: string, message: string) => void
 }
 
@@ -48,6 +50,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     thresholds: options.thresholds ?? thresholdsFor('watch'),
     redact: options.redact ?? false,
     connectTimeoutMillis: options.connectTimeoutMillis ?? 10_000,
+    ...(options.maxBackoffMillis !== undefined ? { maxBackoffMillis: options.maxBackoffMillis } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
   }
   let watches = new Map<string, TargetWatch>()

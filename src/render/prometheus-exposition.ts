@@ -194,3 +194,6 @@ export function targetsRegistry(watches: readonly TargetWatch[]): Registry {
 export async function renderMetrics(process: Registry, watches: readonly TargetWatch[]): Promise<string> {
   return Registry.merge([process, targetsRegistry(watches)]).metrics()
 }
+
+/** Every per-target series name pgleak exposes: what the shipped rules and dashboard may use. */
+export const TARGET_SERIES_NAMES: readonly string[] = SERIES.map((spec) => spec.name)

@@ -4,7 +4,6 @@
 // within a second, the silence is a gap with its length, and the document
 // is written.
 import { spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,34 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { check } from '../../src/check.js'
 import { watch } from '../../src/watch.js'
 import { BIN } from '../support/run-cli.js'
+import { signalServer } from '../support/server-signals.js'
 import { useTestDatabase } from '../support/test-database.js'
-
-/** The postmaster and every process it forked: the whole server, to stop and go on together. */
-function serverProcesses(dataDir: string): number[] {
-  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
-  const children = readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster
-      } catch {
-        return false
-      }
-    })
-    .map(Number)
-  return [postmaster, ...children]
-}
-
-function signalServer(dataDir: string, signal: 'SIGSTOP' | 'SIGCONT'): void {
-  for (const pid of serverProcesses(dataDir)) {
-    try {
-      process.kill(pid, signal)
-    } catch {
-      // gone meanwhile
-    }
-  }
-}
 
 const sleep = (millis: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, millis))
 
