@@ -1,0 +1,38 @@
+// pgleak serve's whole-process CPU: TARGETS targets (all the bench server, so
+// each poll reads its 1,000 backends) polled every second for SECONDS seconds,
+// in this process as `pgleak serve` runs them, with a scrape of /metrics every
+// 15 s as Prometheus would. Prints CPU per poll, the CPU share of one core,
+// and memory.
+import { serve } from '../../dist/serve.js'
+import { targetsFromDsns } from '../../dist/serve/serve-targets.js'
+
+const [url, targetCount = '1', seconds = '30'] = process.argv.slice(2)
+const base = targetsFromDsns([url], {})[0]
+const targets = Array.from({ length: Number(targetCount) }, (_, i) => ({ ...base, name: `db-${i + 1}` }))
+const handle = await serve({ targets, listen: { host: '127.0.0.1', port: 0 }, intervalMillis: 1000 })
+const polls = () => handle.watches().reduce((sum, w) => sum + w.polls, 0)
+// Warm up: the first polls compile the code paths and fill the timeline.
+while (handle.watches().some((w) => w.polls < 10)) await new Promise((resolve) => setTimeout(resolve, 100))
+const pollsBefore = polls()
+const cpuBefore = process.cpuUsage()
+const started = process.hrtime.bigint()
+const scraper = setInterval(() => void fetch(`http://127.0.0.1:${handle.address.port}/metrics`).then((r) => r.text()), 15_000)
+await new Promise((resolve) => setTimeout(resolve, Number(seconds) * 1000))
+clearInterval(scraper)
+const cpu = process.cpuUsage(cpuBefore)
+const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9
+const pollCount = polls() - pollsBefore
+global.gc?.()
+const memory = process.memoryUsage()
+await handle.close()
+const cpuMillis = (cpu.user + cpu.system) / 1000
+console.log(JSON.stringify({
+  targets: targets.length,
+  polls: pollCount,
+  cpuMillisPerPoll: cpuMillis / pollCount,
+  userMillisPerPoll: cpu.user / 1000 / pollCount,
+  systemMillisPerPoll: cpu.system / 1000 / pollCount,
+  coreShare: cpuMillis / 1000 / wallSeconds,
+  heapMb: memory.heapUsed / 1024 / 1024,
+  rssMb: memory.rss / 1024 / 1024,
+}))
