@@ -117,7 +117,7 @@ const SERIES: readonly SeriesSpec[] = [
     labels: ['application'],
     isCounter: true,
     read: (w, set) => {
-      for (const [application, counts] of w.turnover.counts()) set({ application }, counts.opened)
+      for (const group of w.monitor?.timeline.groups ?? []) set({ application: group.key.app ?? '' }, group.churn.openedTotal)
     },
   },
   {
@@ -126,7 +126,7 @@ const SERIES: readonly SeriesSpec[] = [
     labels: ['application'],
     isCounter: true,
     read: (w, set) => {
-      for (const [application, counts] of w.turnover.counts()) set({ application }, counts.closed)
+      for (const group of w.monitor?.timeline.groups ?? []) set({ application: group.key.app ?? '' }, group.churn.closedTotal)
     },
   },
   {

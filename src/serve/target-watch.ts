@@ -7,7 +7,6 @@ import type { GroupDimension } from '../core/grouping.js'
 import type { IgnoreRule } from '../core/ignore-rule.js'
 import type { LeakMonitor } from '../core/leak-monitor.js'
 import { redactSnapshot } from '../core/redact-query.js'
-import { SessionTurnover } from '../core/session-turnover.js'
 import type { ServerSettings, Snapshot } from '../core/snapshot.js'
 import type { Thresholds } from '../core/thresholds.js'
 import { isPgleakError } from '../errors.js'
@@ -34,7 +33,6 @@ const FORGET_EVERY_MILLIS = 60_000
 
 export class TargetWatch {
   readonly target: ServeTarget
-  readonly turnover = new SessionTurnover()
   /** The last poll was answered. */
   isUp = false
   /** Why it is down, in the words pgleak prints elsewhere. */
@@ -125,7 +123,6 @@ export class TargetWatch {
         this.lastError = null
         this.lastPollSeconds = event.queryMillis / 1000
         this.snapshot = event.snapshot
-        this.turnover.ingest(event.raw)
         const now = event.snapshot.sampledAtMillis
         if (now - this.#forgottenAtMillis >= FORGET_EVERY_MILLIS) {
           event.monitor.forgetResolvedBefore(now - RESOLVED_KEPT_MILLIS)
@@ -134,7 +131,6 @@ export class TargetWatch {
         break
       }
       case 'gap':
-        this.turnover.forgetOpenSessions()
         break
       case 'disconnected':
         this.#down(event.error.message)

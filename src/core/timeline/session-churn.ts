@@ -25,6 +25,9 @@ export interface ChurnTotals {
 export class SessionChurn {
   readonly #buckets: ChurnBucket[] = []
   #lastClosedAtMillis = Number.NaN
+  /** Every session seen opening and closing since the timeline began: counters for Prometheus, which takes their rate. */
+  openedTotal = 0
+  closedTotal = 0
 
   #bucketAt(atMillis: number): ChurnBucket {
     const startMillis = atMillis - (atMillis % BUCKET_MILLIS)
@@ -38,11 +41,13 @@ export class SessionChurn {
   }
 
   recordOpened(atMillis: number): void {
+    this.openedTotal++
     this.#bucketAt(atMillis).opened++
   }
 
   recordClosed(atMillis: number, lifetimeSeconds: number): void {
     const bucket = this.#bucketAt(atMillis)
+    this.closedTotal++
     bucket.closed++
     if (atMillis !== this.#lastClosedAtMillis) bucket.closeBatches++
     this.#lastClosedAtMillis = atMillis

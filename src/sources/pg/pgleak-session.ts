@@ -29,6 +29,8 @@ export interface SessionOptions {
 /** The slice of a database session that sources use, so they can be fed recorded rows in tests. */
 export interface Queryable {
   query<R extends QueryResultRow>(sql: string, values?: readonly unknown[]): Promise<R[]>
+  /** Rows as arrays, under a statement name parsed once per connection: for the query run at every poll. */
+  queryArrays?(name: string, sql: string, values: readonly unknown[]): Promise<unknown[][]>
 }
 
 export class PgleakSession implements Queryable {
@@ -37,6 +39,7 @@ export class PgleakSession implements Queryable {
   /** The server process serving pgleak, left out of every figure. */
   readonly backendPid: number
   #isClosed = false
+  #canName = true
 
   private constructor(client: Client, target: ConnectionTarget, backendPid: number) {
     this.#client = client
@@ -94,6 +97,21 @@ export class PgleakSession implements Queryable {
     try {
       return (await this.#client.query<R>(sql, values ? [...values] : undefined)).rows
     } catch (error) {
+      throw queryError(error, this.target)
+    }
+  }
+
+  async queryArrays(name: string, sql: string, values: readonly unknown[]): Promise<unknown[][]> {
+    try {
+      // A pooler in transaction mode (PgBouncer before 1.21) loses named statements between
+      // transactions: after the first such error the statement goes unnamed on this connection.
+      const result = await this.#client.query({ text: sql, values: [...values], rowMode: 'array', ...(this.#canName ? { name } : {}) })
+      return result.rows as unknown[][]
+    } catch (error) {
+      if (this.#canName && (error as { code?: string }).code === '26000') {
+        this.#canName = false
+        return this.queryArrays(name, sql, values)
+      }
       throw queryError(error, this.target)
     }
   }

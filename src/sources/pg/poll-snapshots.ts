@@ -11,7 +11,7 @@ import type { ServerSettings, Snapshot } from '../../core/snapshot.js'
 import { isPgleakError, PgleakError } from '../../errors.js'
 import type { ConnectionTarget } from './connection-target.js'
 import { PgleakSession, type SessionOptions } from './pgleak-session.js'
-import { readServerSettings, readSnapshot } from './read-snapshot.js'
+import { readServerSettings, SnapshotReader } from './read-snapshot.js'
 
 export type PollEvent =
   | { readonly type: 'connected'; readonly settings: ServerSettings; readonly isReconnect: boolean }
@@ -120,6 +120,7 @@ export async function* pollSnapshots(target: ConnectionTarget, options: PollOpti
   const first = await connectUnlessStopped(target, options)
   if (first === STOPPED) return
   let { session, settings } = first
+  let reader = new SnapshotReader(settings.versionNum)
   yield { type: 'connected', settings, isReconnect: false }
   const answerDeadline = (options.statementTimeoutMillis ?? 10_000) + ANSWER_MARGIN_MILLIS
   let lastSampleMillis: number | undefined
@@ -130,7 +131,7 @@ export async function* pollSnapshots(target: ConnectionTarget, options: PollOpti
     while (!options.signal.aborted) {
       const started = Date.now()
       try {
-        const snapshot = await withinDeadline(readSnapshot(session, settings.versionNum), answerDeadline, options.signal)
+        const snapshot = await withinDeadline(reader.read(session), answerDeadline, options.signal)
         if (snapshot === STOPPED) {
           // Stopped while a poll had long gone unanswered: the silence up to the end is a gap.
           const waited = Date.now() - started
@@ -154,6 +155,7 @@ export async function* pollSnapshots(target: ConnectionTarget, options: PollOpti
           const reconnected = yield* reconnect(target, options, error)
           if (!reconnected) break
           ;({ session, settings } = reconnected)
+          reader = new SnapshotReader(settings.versionNum)
           yield { type: 'connected', settings, isReconnect: true }
           continue
         }

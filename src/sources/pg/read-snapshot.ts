@@ -3,68 +3,130 @@ import { withoutPasswordLiterals } from '../../core/mask-secrets.js'
 import type { ServerSettings, Snapshot } from '../../core/snapshot.js'
 import type { Queryable } from './pgleak-session.js'
 import { SETTINGS_QUERY } from './settings-query.js'
-import { INSUFFICIENT_PRIVILEGE, snapshotQueryFor } from './snapshot-query.js'
+import { INSUFFICIENT_PRIVILEGE, SNAPSHOT_COLUMNS, snapshotQueryFor } from './snapshot-query.js'
 
-export interface SnapshotRow {
-  readonly sampled_at: number
-  readonly sessions_established?: number | null
-  readonly pid: number | null
-  readonly backend_start: number | null
-  readonly xact_start: number | null
-  readonly state_change: number | null
-  readonly query_start: number | null
-  readonly state: string | null
-  readonly backend_type: string | null
-  readonly application_name: string | null
-  readonly usename: string | null
-  readonly datname: string | null
-  readonly client_addr: string | null
-  readonly client_port: number | null
-  readonly wait_event_type: string | null
-  readonly wait_event: string | null
-  readonly xmin_age: number | null
-  readonly blocked_by: number[] | null
-  readonly query: string | null
-}
+/** A snapshot row as node-postgres gives it in array mode, in SNAPSHOT_COLUMNS' order. */
+type SnapshotCells = readonly unknown[]
 
 const NO_PIDS: readonly number[] = Object.freeze([])
 
-export function toBackend(row: SnapshotRow & { pid: number }): Backend {
-  const isVisible = row.query !== INSUFFICIENT_PRIVILEGE
+/** Column positions in a snapshot row. */
+const COLUMN = Object.fromEntries(SNAPSHOT_COLUMNS.map((name, index) => [name, index])) as { readonly [K in (typeof SNAPSHOT_COLUMNS)[number]]: number }
+
+const text = (cell: unknown): string | null => (typeof cell === 'string' ? cell : null)
+const num = (cell: unknown): number | null => (typeof cell === 'number' ? cell : null)
+
+/** One backend from a row the server sent whole. */
+function backendOf(row: SnapshotCells): Backend {
+  const query = text(row[COLUMN.query])
+  const isVisible = query !== INSUFFICIENT_PRIVILEGE
+  const state = row[COLUMN.state]
+  const clientPort = num(row[COLUMN.client_port])
+  const blockedBy = row[COLUMN.blocked_by]
   return {
-    pid: row.pid,
-    backendStartMillis: row.backend_start,
-    xactStartMillis: row.xact_start,
-    stateChangeMillis: row.state_change,
-    queryStartMillis: row.query_start,
-    state: isBackendState(row.state) ? row.state : null,
-    backendType: row.backend_type,
-    application: row.application_name ?? '',
-    user: row.usename,
-    database: row.datname,
-    clientAddr: row.client_addr,
-    clientPort: row.client_port !== null && row.client_port >= 0 ? row.client_port : null,
-    waitEventType: row.wait_event_type,
-    waitEvent: row.wait_event,
-    xminAge: row.xmin_age,
-    blockedBy: row.blocked_by && row.blocked_by.length > 0 ? row.blocked_by : NO_PIDS,
-    query: isVisible && row.query ? withoutPasswordLiterals(row.query) : null,
+    pid: row[COLUMN.pid] as number,
+    backendStartMillis: num(row[COLUMN.backend_start]),
+    xactStartMillis: num(row[COLUMN.xact_start]),
+    stateChangeMillis: num(row[COLUMN.state_change]),
+    queryStartMillis: num(row[COLUMN.query_start]),
+    state: isBackendState(state) ? state : null,
+    backendType: text(row[COLUMN.backend_type]),
+    application: text(row[COLUMN.application_name]) ?? '',
+    user: text(row[COLUMN.usename]),
+    database: text(row[COLUMN.datname]),
+    clientAddr: text(row[COLUMN.client_addr]),
+    clientPort: clientPort !== null && clientPort >= 0 ? clientPort : null,
+    waitEventType: text(row[COLUMN.wait_event_type]),
+    waitEvent: text(row[COLUMN.wait_event]),
+    xminAge: num(row[COLUMN.xmin_age]),
+    blockedBy: Array.isArray(blockedBy) && blockedBy.length > 0 ? (blockedBy as number[]) : NO_PIDS,
+    query: isVisible && query ? withoutPasswordLiterals(query) : null,
     isVisible,
   }
 }
 
-export function toSnapshot(rows: readonly SnapshotRow[]): Snapshot {
-  const sampledAtMillis = rows[0]?.sampled_at ?? Number.NaN
+/**
+ * The snapshot in these rows: the whole rows, and the sessions in the `stable` text taken from what
+ * the last poll read of them (`known`), with their wait event, xmin age and blockers as they are now.
+ * Undefined when the text names a session not known whole (one that started just before the last
+ * poll read its rows): the caller reads every row whole instead.
+ */
+function snapshotOf(rows: readonly SnapshotCells[], known: ReadonlyMap<number, Backend>): Snapshot | undefined {
+  const first = rows[0]
   const backends: Backend[] = []
-  for (const row of rows) if (row.pid !== null) backends.push(toBackend(row as SnapshotRow & { pid: number }))
-  return { sampledAtMillis, backends, sessionsEstablished: rows[0]?.sessions_established ?? null }
+  for (const row of rows) {
+    if (typeof row[COLUMN.pid] === 'number') backends.push(backendOf(row))
+    const stable = row[COLUMN.stable]
+    if (typeof stable === 'string' && !addStable(stable, known, backends)) return undefined
+  }
+  return { sampledAtMillis: num(first?.[COLUMN.sampled_at]) ?? Number.NaN, backends, sessionsEstablished: num(first?.[COLUMN.sessions_established]) }
+}
+
+const NO_VALUE = '-'
+
+/** `pid start wait_event_type wait_event xmin_age blockers`, one session a line; false when a session is not in `known`. */
+function addStable(text: string, known: ReadonlyMap<number, Backend>, backends: Backend[]): boolean {
+  for (const line of text.split('\n')) {
+    const [pid, start, waitEventType, waitEvent, xminAge, blockers] = line.split(' ')
+    const previous = known.get(Number(pid))
+    if (!previous || previous.backendStartMillis !== Number(start)) return false
+    const type = waitEventType === NO_VALUE ? null : waitEventType!
+    const event = waitEvent === NO_VALUE ? null : waitEvent!
+    const age = xminAge === NO_VALUE ? null : Number(xminAge)
+    const blockedBy = blockers === NO_VALUE || blockers === undefined ? NO_PIDS : blockers.split(',').map(Number)
+    // Unchanged, the same object: what is derived from it downstream can be kept too.
+    const isSame = previous.waitEventType === type && previous.waitEvent === event && previous.xminAge === age && blockedBy.length === 0 && previous.blockedBy.length === 0
+    backends.push(isSame ? previous : { ...previous, waitEventType: type, waitEvent: event, xminAge: age, blockedBy })
+  }
+  return true
 }
 
 /** Longest query text kept per backend; pg_stat_activity itself stops at track_activity_query_size (1 kB by default). */
 export const QUERY_TEXT_LIMIT = 1024
 
+/**
+ * A session idle since this long before the last poll is sent as unchanged. The margin covers a
+ * session that started between the last poll's clock reading and its read of pg_stat_activity.
+ */
+const SINCE_MARGIN_MILLIS = 5000
+
+/** The statement's name on pgleak's connection: parsed and planned once, not at every poll. */
+const STATEMENT_NAME = 'pgleak_snapshot'
+
+async function snapshotRows(db: Queryable, sql: string, sinceMillis: number | null): Promise<readonly SnapshotCells[]> {
+  const values = [QUERY_TEXT_LIMIT, sinceMillis]
+  if (db.queryArrays) return db.queryArrays(STATEMENT_NAME, sql, values)
+  const rows = await db.query(sql, values)
+  return rows.map((row) => SNAPSHOT_COLUMNS.map((column) => row[column]))
+}
+
+/**
+ * Reads snapshots over one connection, asking the server only for what changed since its last
+ * read. A new connection gets a new reader, whose first read is whole.
+ */
+export class SnapshotReader {
+  readonly #sql: string
+  #known: ReadonlyMap<number, Backend> = new Map()
+  #lastSampledAtMillis: number | undefined
+
+  constructor(versionNum: number) {
+    this.#sql = snapshotQueryFor(versionNum)
+  }
+
+  async read(db: Queryable): Promise<Snapshot> {
+    const since = this.#lastSampledAtMillis === undefined ? null : this.#lastSampledAtMillis - SINCE_MARGIN_MILLIS
+    const snapshot = (since === null ? undefined : snapshotOf(await snapshotRows(db, this.#sql, since), this.#known)) ?? snapshotOf(await snapshotRows(db, this.#sql, null), new Map())!
+    const known = new Map<number, Backend>()
+    for (const backend of snapshot.backends) known.set(backend.pid, backend)
+    this.#known = known
+    if (Number.isFinite(snapshot.sampledAtMillis)) this.#lastSampledAtMillis = snapshot.sampledAtMillis
+    return snapshot
+  }
+}
+
+/** One snapshot, every row whole: for a one-off look (audit). */
 export async function readSnapshot(db: Queryable, versionNum: number): Promise<Snapshot> {
-  return toSnapshot(await db.query<SnapshotRow & Record<string, unknown>>(snapshotQueryFor(versionNum), [QUERY_TEXT_LIMIT]))
+  return new SnapshotReader(versionNum).read(db)
 }
 
 interface SettingsRow {
