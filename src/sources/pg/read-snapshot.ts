@@ -45,40 +45,88 @@ function backendOf(row: SnapshotCells): Backend {
   }
 }
 
+/** What the last poll read: its backends by pid, and the `stable` line each quiet one came as. */
+interface LastPoll {
+  readonly backends: ReadonlyMap<number, Backend>
+  readonly stableLines: ReadonlyMap<number, string>
+  /** The whole `stable` text and the backends it gave: on a quiet server the next text is the same. */
+  readonly stableText: string | undefined
+  readonly stableBackends: readonly Backend[]
+}
+
+const NOTHING_READ: LastPoll = { backends: new Map(), stableLines: new Map(), stableText: undefined, stableBackends: [] }
+
+interface StableRead {
+  lines: Map<number, string>
+  text: string | undefined
+  backends: Backend[]
+}
+
 /**
- * The snapshot in these rows: the whole rows, and the sessions in the `stable` text taken from what
- * the last poll read of them (`known`), with their wait event, xmin age and blockers as they are now.
- * Undefined when the text names a session not known whole (one that started just before the last
- * poll read its rows): the caller reads every row whole instead.
+ * The snapshot in these rows: the whole rows, and the sessions of the `stable` text taken from what
+ * the last poll read of them, with their wait event, xmin age and blockers as they are now.
+ * Undefined when the text names a session not read whole before (one that started just before the
+ * last poll read its rows): the caller then reads every row whole.
  */
-function snapshotOf(rows: readonly SnapshotCells[], known: ReadonlyMap<number, Backend>): Snapshot | undefined {
+function snapshotOf(rows: readonly SnapshotCells[], last: LastPoll, read: StableRead): Snapshot | undefined {
   const first = rows[0]
   const backends: Backend[] = []
   for (const row of rows) {
     if (typeof row[COLUMN.pid] === 'number') backends.push(backendOf(row))
     const stable = row[COLUMN.stable]
-    if (typeof stable === 'string' && !addStable(stable, known, backends)) return undefined
+    if (typeof stable !== 'string') continue
+    read.text = stable
+    if (stable === last.stableText) {
+      read.lines = last.stableLines as Map<number, string>
+      read.backends = last.stableBackends as Backend[]
+    } else if (!addStable(stable, last, read.backends, read.lines)) return undefined
+    for (const backend of read.backends) backends.push(backend)
   }
   return { sampledAtMillis: num(first?.[COLUMN.sampled_at]) ?? Number.NaN, backends, sessionsEstablished: num(first?.[COLUMN.sessions_established]) }
 }
 
 const NO_VALUE = '-'
 
-/** `pid start wait_event_type wait_event xmin_age blockers`, one session a line; false when a session is not in `known`. */
-function addStable(text: string, known: ReadonlyMap<number, Backend>, backends: Backend[]): boolean {
-  for (const line of text.split('\n')) {
-    const [pid, start, waitEventType, waitEvent, xminAge, blockers] = line.split(' ')
-    const previous = known.get(Number(pid))
-    if (!previous || previous.backendStartMillis !== Number(start)) return false
-    const type = waitEventType === NO_VALUE ? null : waitEventType!
-    const event = waitEvent === NO_VALUE ? null : waitEvent!
-    const age = xminAge === NO_VALUE ? null : Number(xminAge)
-    const blockedBy = blockers === NO_VALUE || blockers === undefined ? NO_PIDS : blockers.split(',').map(Number)
-    // Unchanged, the same object: what is derived from it downstream can be kept too.
-    const isSame = previous.waitEventType === type && previous.waitEvent === event && previous.xminAge === age && blockedBy.length === 0 && previous.blockedBy.length === 0
-    backends.push(isSame ? previous : { ...previous, waitEventType: type, waitEvent: event, xminAge: age, blockedBy })
+/**
+ * Lines of `pid wait_event_type wait_event xmin_age blockers`. A line the same as the session's line
+ * at the last poll gives the same backend object (nothing to decode, and what is derived from it
+ * downstream can be kept too); only a changed line is split. False when a pid was never read whole.
+ */
+function addStable(text: string, last: LastPoll, backends: Backend[], stableLines: Map<number, string>): boolean {
+  for (let at = 0; at < text.length; ) {
+    let end = text.indexOf('\n', at)
+    if (end === -1) end = text.length
+    const line = text.slice(at, end)
+    at = end + 1
+    const pid = leadingInteger(line)
+    const previous = last.backends.get(pid)
+    if (!previous) return false
+    stableLines.set(pid, line)
+    if (last.stableLines.get(pid) === line) {
+      backends.push(previous)
+      continue
+    }
+    const [, waitEventType, waitEvent, xminAge, blockers] = line.split(' ')
+    backends.push({
+      ...previous,
+      waitEventType: waitEventType === NO_VALUE ? null : waitEventType!,
+      waitEvent: waitEvent === NO_VALUE ? null : waitEvent!,
+      xminAge: xminAge === NO_VALUE ? null : Number(xminAge),
+      blockedBy: blockers === NO_VALUE || blockers === undefined ? NO_PIDS : blockers.split(',').map(Number),
+    })
   }
   return true
+}
+
+/** The digits a line starts with, as a number: a pid, read without cutting a string for it. */
+function leadingInteger(line: string): number {
+  let value = 0
+  for (let i = 0; i < line.length; i++) {
+    const digit = line.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) break
+    value = value * 10 + digit
+  }
+  return value
 }
 
 /** Longest query text kept per backend; pg_stat_activity itself stops at track_activity_query_size (1 kB by default). */
@@ -106,7 +154,7 @@ async function snapshotRows(db: Queryable, sql: string, sinceMillis: number | nu
  */
 export class SnapshotReader {
   readonly #sql: string
-  #known: ReadonlyMap<number, Backend> = new Map()
+  #last: LastPoll = NOTHING_READ
   #lastSampledAtMillis: number | undefined
 
   constructor(versionNum: number) {
@@ -115,10 +163,15 @@ export class SnapshotReader {
 
   async read(db: Queryable): Promise<Snapshot> {
     const since = this.#lastSampledAtMillis === undefined ? null : this.#lastSampledAtMillis - SINCE_MARGIN_MILLIS
-    const snapshot = (since === null ? undefined : snapshotOf(await snapshotRows(db, this.#sql, since), this.#known)) ?? snapshotOf(await snapshotRows(db, this.#sql, null), new Map())!
-    const known = new Map<number, Backend>()
-    for (const backend of snapshot.backends) known.set(backend.pid, backend)
-    this.#known = known
+    let stable: StableRead = { lines: new Map(), text: undefined, backends: [] }
+    let snapshot = since === null ? undefined : snapshotOf(await snapshotRows(db, this.#sql, since), this.#last, stable)
+    if (!snapshot) {
+      stable = { lines: new Map(), text: undefined, backends: [] }
+      snapshot = snapshotOf(await snapshotRows(db, this.#sql, null), NOTHING_READ, stable)!
+    }
+    const backends = new Map<number, Backend>()
+    for (const backend of snapshot.backends) backends.set(backend.pid, backend)
+    this.#last = { backends, stableLines: stable.lines, stableText: stable.text, stableBackends: stable.backends }
     if (Number.isFinite(snapshot.sampledAtMillis)) this.#lastSampledAtMillis = snapshot.sampledAtMillis
     return snapshot
   }

@@ -8,7 +8,7 @@
 // Most of a big server's sessions stay as they were from one poll to the
 // next. Given the time of the last poll ($2, epoch milliseconds), a session
 // that has not started, changed state or run a query since then is sent as
-// one line of the `stable` text (pid, start, and what can change under a
+// one line of the `stable` text (its pid, and what can change under a
 // running or waiting statement: its wait event, xmin age and blockers), all
 // such lines in one value, and the poller keeps what it read of it before. At
 // 1,000 mostly quiet backends this spares node-postgres a thousand rows to
@@ -46,7 +46,7 @@ LEFT JOIN (
   FROM a WHERE a.changed
   UNION ALL
   SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-         string_agg(concat_ws(' ', a.pid, date_part('epoch', a.backend_start) * 1000, coalesce(a.wait_event_type, '-'), coalesce(a.wait_event, '-'),
+         string_agg(concat_ws(' ', a.pid, coalesce(a.wait_event_type, '-'), coalesce(a.wait_event, '-'),
                               coalesce(age(a.backend_xmin)::text, '-'),
                               CASE WHEN a.wait_event_type = 'Lock' THEN nullif(array_to_string(pg_blocking_pids(a.pid), ','), '') ELSE '-' END), E'\n')
   FROM a WHERE NOT a.changed HAVING count(*) > 0
