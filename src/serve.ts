@@ -39,7 +39,7 @@ export interface ServeHandle {
 
 /** What makes a target the same across a reload: its name, where it connects, and its labels. */
 function identity(target: ServeTarget): string {
-  return JSON.stringify([target.name, target.connection.description, target.connection.config.password ?? null, Object.entries(target.labels).sort()])
+  return JSON.stringify([target.name, target.connection.description, target.connection.config.password ?? null, Object.entries(target.labels).sort(), target.poolers.map((p) => p.description)])
 }
 
 export async function serve(options: ServeOptions): Promise<ServeHandle> {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { PgleakError } from '../errors.js'
 import { resolveConnectionTarget, type ConnectionTarget } from '../sources/pg/connection-target.js'
+import { poolerTargetsOf } from '../sources/pgbouncer/pooler-target.js'
 
 export interface ServeTarget {
   /** The `target` label of every series, and the key of /findings. */
@@ -10,6 +11,8 @@ export interface ServeTarget {
   readonly connection: ConnectionTarget
   /** More labels for this target's series (`env`, `team`), as the targets file gives them. */
   readonly labels: Readonly<Record<string, string>>
+  /** The PgBouncer admin consoles in front of it, looked through at each poll. */
+  readonly poolers: readonly ConnectionTarget[]
 }
 
 /** Prometheus' label name rule; names starting with `__` are reserved for Prometheus itself. */
@@ -30,7 +33,7 @@ export function targetsFromDsns(dsns: readonly string[], env: NodeJS.ProcessEnv)
   const given = dsns.length > 0 ? dsns : [undefined]
   return uniquelyNamed(given.map((dsn) => {
     const connection = resolveConnectionTarget(dsn, env)
-    return { name: nameOf(connection), connection, labels: {} }
+    return { name: nameOf(connection), connection, labels: {}, poolers: [] }
   }))
 }
 
@@ -39,11 +42,12 @@ interface TargetEntry {
   readonly dsn?: unknown
   readonly dsnEnv?: unknown
   readonly labels?: unknown
+  readonly pgbouncer?: unknown
 }
 
 const FILE_HINT =
   'A targets file is JSON: [{"name": "orders", "dsn": "postgres://pgleak@orders-db/orders", "labels": {"env": "prod"}}]; ' +
-  'use "dsnEnv": "ORDERS_DSN" to take the DSN, password and all, from the environment.'
+  'use "dsnEnv": "ORDERS_DSN" to take the DSN, password and all, from the environment, and "pgbouncer": "postgres://pgleak@orders-pgbouncer:6432/pgbouncer" to look through its pooler.'
 
 /** The targets a file names; read again on SIGHUP. */
 export function targetsFromFile(path: string, env: NodeJS.ProcessEnv): ServeTarget[] {
@@ -66,7 +70,7 @@ export function targetsFromFile(path: string, env: NodeJS.ProcessEnv): ServeTarg
 
 function targetFromEntry(entry: unknown, where: string, env: NodeJS.ProcessEnv): ServeTarget {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw usage(`${where} is not an object`, FILE_HINT)
-  const { name, dsn, dsnEnv, labels } = entry as TargetEntry
+  const { name, dsn, dsnEnv, labels, pgbouncer } = entry as TargetEntry
   if (dsn !== undefined && typeof dsn !== 'string') throw usage(`${where}: "dsn" must be a string`, FILE_HINT)
   if (dsnEnv !== undefined && typeof dsnEnv !== 'string') throw usage(`${where}: "dsnEnv" must be the name of an environment variable`, FILE_HINT)
   const fromEnv = dsnEnv !== undefined ? env[dsnEnv] : undefined
@@ -74,7 +78,9 @@ function targetFromEntry(entry: unknown, where: string, env: NodeJS.ProcessEnv):
   if (dsn === undefined && fromEnv === undefined) throw usage(`${where} has neither "dsn" nor "dsnEnv"`, FILE_HINT)
   const connection = resolveConnectionTarget(fromEnv ?? (dsn as string), env)
   if (name !== undefined && (typeof name !== 'string' || name.trim() === '')) throw usage(`${where}: "name" must be a non-empty string`, FILE_HINT)
-  return { name: (name as string | undefined) ?? nameOf(connection), connection, labels: labelsOf(labels, where) }
+  const poolers = pgbouncer === undefined ? [] : typeof pgbouncer === 'string' ? [pgbouncer] : pgbouncer
+  if (!Array.isArray(poolers) || !poolers.every((url) => typeof url === 'string')) throw usage(`${where}: "pgbouncer" must be the URL of a PgBouncer admin console, or a list of them`, FILE_HINT)
+  return { name: (name as string | undefined) ?? nameOf(connection), connection, labels: labelsOf(labels, where), poolers: poolerTargetsOf(poolers as string[], env) }
 }
 
 function labelsOf(labels: unknown, where: string): Record<string, string> {

@@ -48,6 +48,7 @@ export class TargetWatch {
   readonly #controller = new AbortController()
   #running: Promise<void> | undefined
   #forgottenAtMillis = 0
+  #lastPoolerNotice: string | undefined
 
   constructor(target: ServeTarget, options: TargetWatchOptions) {
     this.target = target
@@ -89,6 +90,7 @@ export class TargetWatch {
         connectTimeoutMillis: this.#options.connectTimeoutMillis,
         maxBackoffMillis: maxBackoff,
         ...(this.#options.redact ? { view: redactSnapshot } : {}),
+        ...(this.target.poolers.length > 0 ? { poolerTargets: this.target.poolers } : {}),
       })
       try {
         for await (const event of loop.run(this.target.connection)) {
@@ -140,8 +142,13 @@ export class TargetWatch {
         this.pollErrors++
         this.lastError = event.error.message
         break
-      case 'pooler-unreachable':
+      case 'pooler-unreachable': {
+        const message = `PgBouncer ${event.pooler} did not answer: ${event.error.message}`
+        // Said once per cause, as for the database itself.
+        if (message !== this.#lastPoolerNotice) this.#options.onNotice?.(this.target.name, message)
+        this.#lastPoolerNotice = message
         break
+      }
     }
   }
 

@@ -3,7 +3,7 @@
 // its clients; a client waiting on an exhausted pool, and the session that
 // holds its server named from both sides; and a healthy pooled service that
 // gives nothing. Each real program runs twice, with different timing.
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -13,7 +13,10 @@ import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds.js'
 import { SUPERUSER, SUPERUSER_PASSWORD } from '../../src/demo/embedded-server.js'
 import { analyzeRecording } from '../../src/analyze-recording.js'
 import { audit } from '../../src/audit.js'
+import { serve } from '../../src/serve.js'
+import { targetsFromFile } from '../../src/serve/serve-targets.js'
 import { watch } from '../../src/watch.js'
+import { waitFor } from '../support/run-cli.js'
 import { NO_PGBOUNCER, pgbouncerBinary, TestPgbouncer, type PgbouncerOptions } from '../support/pgbouncer.js'
 import { useTestDatabase } from '../support/test-database.js'
 import { recordDiagnosis } from './diagnose.js'
@@ -138,6 +141,18 @@ describe('a client waiting on an exhausted pool (session mode, default_pool_size
       const report = await audit({ dsn: db().url(), pgbouncer: [bouncer().url('pgbouncer')] })
       expect(report.findings.find((f) => f.kind === 'pool-exhaustion' && f.subject.pool === 'postgres/postgres')).toBeDefined()
       expect(report.poolers?.[0]).toMatchObject({ maxClientConn: 50, clientsByGroup: expect.arrayContaining([{ group: 'billing-worker', clients: 2 }, { group: 'billing-api', clients: 1 }]) })
+
+      // serve, with the pooler named in its targets file, exposes the same verdict for Prometheus.
+      const targetsFile = join(await mkdtemp(join(tmpdir(), 'pgleak-pooler-serve-')), 'targets.json')
+      await writeFile(targetsFile, JSON.stringify([{ name: 'billing', dsn: db().url(), pgbouncer: bouncer().url('pgbouncer') }]))
+      const handle = await serve({ targets: targetsFromFile(targetsFile, {}), listen: { host: '127.0.0.1', port: 0 }, intervalMillis: 500 })
+      try {
+        const exposed = async (): Promise<string> => (await fetch(`http://127.0.0.1:${handle.address.port}/metrics`)).text()
+        await waitFor(async () => (await exposed()).includes('pgleak_finding{target="billing",kind="pool-exhaustion",severity="error",application=""} 1'), 15_000)
+        expect(await exposed()).toMatch(/pgleak_finding_info\{target="billing",kind="pool-exhaustion",application="",title="PgBouncer pool postgres\/postgres is exhausted: 1 client waiting/)
+      } finally {
+        await handle.close()
+      }
     } finally {
       await Promise.all(clients.map((c) => c.end().catch(() => undefined)))
     }

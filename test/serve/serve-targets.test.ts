@@ -33,7 +33,7 @@ describe('the targets serve watches', () => {
   it('reads a targets file: names, labels, and DSNs from the environment so secrets stay out of the file', async () => {
     const path = await fileWith([
       { name: 'orders', dsn: 'postgres://pgleak@orders-db/orders', labels: { env: 'prod', team: 'payments' } },
-      { dsnEnv: 'BILLING_DSN' },
+      { dsnEnv: 'BILLING_DSN', pgbouncer: 'postgres://pgleak@billing-pgbouncer:6432/pgbouncer' },
     ])
     const targets = targetsFromFile(path, { BILLING_DSN: 'postgres://pgleak:s3cret@billing-db:5433/billing' })
     expect(targets.map((t) => [t.name, t.labels])).toEqual([
@@ -41,6 +41,8 @@ describe('the targets serve watches', () => {
       ['billing-db:5433/billing', {}],
     ])
     expect(targets[1]!.connection.config.password).toBe('s3cret')
+    expect(targets[1]!.poolers.map((p) => p.description)).toEqual(['pgleak@billing-pgbouncer:6432/pgbouncer'])
+    expect(targets[0]!.poolers).toEqual([])
   })
 
   it('refuses what would make bad series or an ambiguous target, each in one line saying what to fix', async () => {
@@ -57,6 +59,7 @@ describe('the targets serve watches', () => {
       [[{ dsn: 'postgres://a@h/db', labels: { '1bad': 'x' } }], /'1bad' is not a Prometheus label name/],
       [[{ dsn: 'postgres://a@h/db', labels: { target: 'x' } }], /the label 'target' is pgleak's own/],
       [[{ dsn: 'postgres://a@h/db', labels: { env: 3 } }], /must be a string/],
+      [[{ dsn: 'postgres://a@h/db', pgbouncer: 6432 }], /"pgbouncer" must be the URL of a PgBouncer admin console/],
       [[{ dsn: 'postgres://a@h/db' }, { dsn: 'postgres://b@h/db' }], /two targets are named 'h:5432\/db'|two targets are named 'h\/db'/],
     ]
     for (const [content, message] of cases) {
