@@ -12,7 +12,8 @@ const targets = Array.from({ length: Number(targetCount) }, (_, i) => ({ ...base
 const handle = await serve({ targets, listen: { host: '127.0.0.1', port: 0 }, intervalMillis: 1000 })
 const polls = () => handle.watches().reduce((sum, w) => sum + w.polls, 0)
 // Warm up: the first polls compile the code paths and fill the timeline.
-while (handle.watches().some((w) => w.polls < 10)) await new Promise((resolve) => setTimeout(resolve, 100))
+const warmupPolls = Number(process.env.WARMUP_POLLS ?? 10)
+while (handle.watches().some((w) => w.polls < warmupPolls)) await new Promise((resolve) => setTimeout(resolve, 100))
 const pollsBefore = polls()
 const cpuBefore = process.cpuUsage()
 const started = process.hrtime.bigint()

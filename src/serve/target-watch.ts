@@ -48,7 +48,7 @@ export class TargetWatch {
   readonly #controller = new AbortController()
   #running: Promise<void> | undefined
   #forgottenAtMillis = 0
-  #lastPoolerNotice: string | undefined
+  #lastNotice: string | undefined
 
   constructor(target: ServeTarget, options: TargetWatchOptions) {
     this.target = target
@@ -79,7 +79,6 @@ export class TargetWatch {
     const signal = this.#controller.signal
     const maxBackoff = this.#options.maxBackoffMillis ?? 30_000
     let backoff = 1000
-    let lastNoticed: string | null = null
     while (!signal.aborted) {
       const loop = new LiveLoop({
         intervalMillis: this.#options.intervalMillis,
@@ -95,7 +94,6 @@ export class TargetWatch {
       try {
         for await (const event of loop.run(this.target.connection)) {
           backoff = 1000
-          lastNoticed = null
           this.#take(event)
         }
       } catch (error) {
@@ -103,9 +101,7 @@ export class TargetWatch {
         this.#down(isPgleakError(error) ? (error.hint ? `${error.message}. ${error.hint}` : error.message) : String(error))
       }
       if (signal.aborted) break
-      // Said once per cause, not at every attempt: a target down for a night would otherwise fill the log.
-      if (this.lastError !== lastNoticed) this.#options.onNotice?.(this.target.name, `cannot reach the database (${this.lastError}); trying again with backoff up to ${Math.round(maxBackoff / 1000)} s`)
-      lastNoticed = this.lastError
+      this.#notice(`cannot reach the database (${this.lastError}); trying again with backoff up to ${Math.round(maxBackoff / 1000)} s`)
       await sleep(backoff, signal)
       backoff = Math.min(backoff * 2, maxBackoff)
     }
@@ -117,7 +113,7 @@ export class TargetWatch {
       case 'connected':
         this.settings = event.settings
         this.monitor = event.monitor
-        if (event.isReconnect) this.#options.onNotice?.(this.target.name, 'connected again')
+        if (event.isReconnect) this.#notice('connected again')
         break
       case 'sample': {
         this.polls++
@@ -136,20 +132,22 @@ export class TargetWatch {
         break
       case 'disconnected':
         this.#down(event.error.message)
-        this.#options.onNotice?.(this.target.name, `lost the connection (${event.error.message}); reconnecting in ${Math.round(event.retryInMillis / 1000)} s`)
+        this.#notice(`lost the connection (${event.error.message}); reconnecting with backoff`)
         break
       case 'skipped':
         this.pollErrors++
         this.lastError = event.error.message
         break
-      case 'pooler-unreachable': {
-        const message = `PgBouncer ${event.pooler} did not answer: ${event.error.message}`
-        // Said once per cause, as for the database itself.
-        if (message !== this.#lastPoolerNotice) this.#options.onNotice?.(this.target.name, message)
-        this.#lastPoolerNotice = message
+      case 'pooler-unreachable':
+        this.#notice(`PgBouncer ${event.pooler} did not answer: ${event.error.message}`)
         break
-      }
     }
+  }
+
+  /** Said once per cause, not at every attempt or poll: a target down for a night would otherwise fill the log. */
+  #notice(message: string): void {
+    if (message !== this.#lastNotice) this.#options.onNotice?.(this.target.name, message)
+    this.#lastNotice = message
   }
 
   #down(message: string): void {
