@@ -107,15 +107,18 @@ function addStable(text: string, last: LastPoll, backends: Backend[], stableLine
       continue
     }
     const [, waitEventType, waitEvent, xminAge, blockers] = line.split(' ')
-    backends.push({
-      ...previous,
-      waitEventType: waitEventType === NO_VALUE ? null : waitEventType!,
-      waitEvent: waitEvent === NO_VALUE ? null : waitEvent!,
-      xminAge: xminAge === NO_VALUE ? null : Number(xminAge),
-      blockedBy: blockers === NO_VALUE || blockers === undefined ? NO_PIDS : blockers.split(',').map(Number),
-    })
+    const type = waitEventType === NO_VALUE ? null : waitEventType!
+    const event = waitEvent === NO_VALUE ? null : waitEvent!
+    const age = xminAge === NO_VALUE ? null : Number(xminAge)
+    const blockedBy = blockers === NO_VALUE || blockers === undefined ? NO_PIDS : blockers.split(',').map(Number)
+    const isSame = previous.waitEventType === type && previous.waitEvent === event && previous.xminAge === age && sameNumbers(previous.blockedBy, blockedBy)
+    backends.push(isSame ? previous : { ...previous, waitEventType: type, waitEvent: event, xminAge: age, blockedBy })
   }
   return true
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index])
 }
 
 /** The digits a line starts with, as a number: a pid, read without cutting a string for it. */
