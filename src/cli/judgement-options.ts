@@ -23,12 +23,14 @@ export interface JudgementDefaults {
   readonly abandonedAfterSeconds?: number
 }
 
-export function addJudgementOptions(command: Command, options: { isOverTime: boolean; defaults?: JudgementDefaults }): Command {
+/** `hasFailOn: false` for a command that never ends on a verdict (serve: its verdicts go to Prometheus). */
+export function addJudgementOptions(command: Command, options: { isOverTime: boolean; defaults?: JudgementDefaults; hasFailOn?: boolean }): Command {
   command
     .option('--group-by <dims>', 'group by app, user, db, client (comma-separated)', parseGroupByOption, ['app'])
     .option('--ignore <dim=pattern>', 'leave matching sessions out of the findings, e.g. app=pg_dump (repeatable, * matches anything)', collectIgnoreRule, [])
     .option('--redact', 'replace literals in query text with ?', false)
-    .option('--fail-on <severity>', 'exit 1 when a finding is at least this severe: info, warning, error', parseSeverityOption, options.defaults?.failOn ?? 'error')
+  if (options.hasFailOn !== false) command.option('--fail-on <severity>', 'exit 1 when a finding is at least this severe: info, warning, error', parseSeverityOption, options.defaults?.failOn ?? 'error')
+  command
     .option('--max-idle-in-transaction <duration>', 'report sessions idle in transaction longer than this', parseDurationOption, DEFAULT_THRESHOLDS.idleInTransactionSeconds)
     .option('--warn-usage <percent>', 'warn when connections reach this share of a limit', parsePercentOption, DEFAULT_THRESHOLDS.headroomWarningPercent)
     .option('--max-usage <percent>', 'error when connections reach this share of a limit', parsePercentOption, DEFAULT_THRESHOLDS.headroomErrorPercent)

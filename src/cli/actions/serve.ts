@@ -13,8 +13,8 @@ function note(message: string): void {
 }
 
 export async function runServe(flags: ServeFlags, given: Partial<Thresholds>): Promise<number> {
-  if (flags.targets !== undefined && flags.dsn.length > 0) throw new PgleakError('USAGE', '--dsn and --targets name the targets twice', { hint: 'Use one: --dsn (repeatable) or a targets file.' })
-  const readTargets = (): ServeTarget[] => (flags.targets !== undefined ? targetsFromFile(flags.targets, process.env) : targetsFromDsns(flags.dsn, process.env))
+  if (flags.targets !== undefined && flags.dsn !== undefined) throw new PgleakError('USAGE', '--dsn and --targets name the targets twice', { hint: 'Use one: --dsn (repeatable) or a targets file.' })
+  const readTargets = (): ServeTarget[] => (flags.targets !== undefined ? targetsFromFile(flags.targets, process.env) : targetsFromDsns(flags.dsn ?? [], process.env))
   const handle = await serve({
     targets: readTargets(),
     listen: parseListenAddress(flags.listen),
