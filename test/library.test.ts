@@ -19,6 +19,6 @@ describe('the pgleak package', () => {
       'pool-sizing',
       'pooler-client-growth',
     ])
-    for (const name of ['watch', 'check', 'analyzeRecording', 'analyzePoolLogs', 'isRecordingFile', 'CHECK_THRESHOLDS', 'LeakMonitor', 'runTimelineDetectors']) expect(pgleak).toHaveProperty(name)
+    for (const name of ['watch', 'check', 'analyzeRecording', 'analyzePoolLogs', 'isRecordingFile', 'CHECK_THRESHOLDS', 'LeakMonitor', 'runTimelineDetectors', 'serve', 'targetsFromFile', 'SnapshotReader']) expect(pgleak).toHaveProperty(name)
   })
 })
