@@ -37,7 +37,7 @@ export interface ServeHandle {
   close(): Promise<void>
 }
 
-/** What makes a target the same across a reload: its name, where it connects, and its labels. */
+/** What makes a target the same across a reload: its name, where and as whom it connects, its labels and its poolers. */
 function identity(target: ServeTarget): string {
   return JSON.stringify([target.name, target.connection.description, target.connection.config.password ?? null, Object.entries(target.labels).sort(), target.poolers.map((p) => p.description)])
 }

@@ -10,14 +10,21 @@ import { PGLEAK_VERSION } from '../version.js'
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE
 
-/** pgleak's own process: CPU, memory, event-loop lag, open files. Registered once, for the process's life. */
+let processMetrics: Registry | undefined
+
+/**
+ * pgleak's own process: CPU, memory, event-loop lag, open files. One registry for the process's
+ * life: its samplers (a timer, a GC observer) are never stopped, so a second serve() in the same
+ * process shares them rather than adding more.
+ */
 export function processRegistry(): Registry {
+  if (processMetrics) return processMetrics
   const registry = new Registry()
   // The event-loop lag is sampled every 100 ms, not prom-client's 10: a timer a hundred times a second
   // cost more CPU (about 4 ms a second) than polling a target of 1,000 backends does.
   collectDefaultMetrics({ register: registry, prefix: 'pgleak_', eventLoopMonitoringPrecision: 100 })
   new Gauge({ name: 'pgleak_build_info', help: "pgleak's version; always 1", labelNames: ['version'], registers: [registry] }).set({ version: PGLEAK_VERSION }, 1)
-  return registry
+  return (processMetrics = registry)
 }
 
 type Labels = Record<string, string | number>
