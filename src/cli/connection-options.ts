@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { parseDurationOption } from './option-parsers.js'
+import { collectRepeated, parseDurationOption } from './option-parsers.js'
 
 export interface ConnectionFlags {
   readonly dsn?: string
@@ -8,14 +8,11 @@ export interface ConnectionFlags {
   readonly pgbouncer: readonly string[]
 }
 
-function collect(value: string, previous: readonly string[]): string[] {
-  return [...previous, value]
-}
 
 /** --dsn and --connect-timeout, shared by every command that reaches a server. */
 export function addConnectionOptions(command: Command): Command {
   return command
     .option('--dsn <url>', 'postgres:// URL or "host=... dbname=..." (default: DATABASE_URL, else PGHOST/PGUSER/... and ~/.pgpass)')
     .option('--connect-timeout <duration>', 'give up connecting after this long', parseDurationOption, 10)
-    .option('--pgbouncer <url>', "also look through this PgBouncer: its admin console (database pgbouncer, a user in admin_users or stats_users); repeatable", collect, [] as string[])
+    .option('--pgbouncer <url>', "also look through this PgBouncer: its admin console (database pgbouncer, a user in admin_users or stats_users); repeatable", collectRepeated, [] as string[])
 }

@@ -21,6 +21,11 @@ export function parseGroupByOption(value: string): GroupDimension[] {
   return [...new Set(dimensions)] as GroupDimension[]
 }
 
+/** A repeatable option's values, in the order given (commander passes undefined before the first when there is no default). */
+export function collectRepeated(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value]
+}
+
 export function collectIgnoreRule(value: string, previous: readonly IgnoreRule[] = []): IgnoreRule[] {
   const rule = parseIgnoreRule(value)
   if ('error' in rule) throw new InvalidArgumentError(rule.error)

@@ -43,6 +43,19 @@ function seconds(fromMillis: number | null, nowMillis: number): number | null {
   return fromMillis === null ? null : Math.max(0, Math.round(nowMillis - fromMillis) / 1000)
 }
 
+/** Sessions seen opening or closing per application since the target's timeline began: the timeline's own counts. */
+function sessionCounter(which: 'opened' | 'closed', help: string): SeriesSpec {
+  return {
+    name: `pgleak_sessions_${which}_total`,
+    help,
+    labels: ['application'],
+    isCounter: true,
+    read: (w, set) => {
+      for (const group of w.monitor?.timeline.groups ?? []) set({ application: group.key.app ?? '' }, which === 'opened' ? group.churn.openedTotal : group.churn.closedTotal)
+    },
+  }
+}
+
 const SERIES: readonly SeriesSpec[] = [
   { name: 'pgleak_up', help: "1 when the target's last poll was answered, 0 when it is down or silent", read: (w, set) => set({}, w.isUp ? 1 : 0) },
   {
@@ -118,24 +131,8 @@ const SERIES: readonly SeriesSpec[] = [
     labels: ['application'],
     read: (w, set) => oldestIdleInTransaction(w, true, set),
   },
-  {
-    name: 'pgleak_sessions_opened_total',
-    help: 'client sessions seen opening, per application (rate() is the churn; sessions shorter than the poll interval are not seen)',
-    labels: ['application'],
-    isCounter: true,
-    read: (w, set) => {
-      for (const group of w.monitor?.timeline.groups ?? []) set({ application: group.key.app ?? '' }, group.churn.openedTotal)
-    },
-  },
-  {
-    name: 'pgleak_sessions_closed_total',
-    help: 'client sessions seen closing, per application',
-    labels: ['application'],
-    isCounter: true,
-    read: (w, set) => {
-      for (const group of w.monitor?.timeline.groups ?? []) set({ application: group.key.app ?? '' }, group.churn.closedTotal)
-    },
-  },
+  sessionCounter('opened', 'client sessions seen opening, per application (rate() is the churn; sessions shorter than the poll interval are not seen)'),
+  sessionCounter('closed', 'client sessions seen closing, per application'),
   {
     name: 'pgleak_exhaustion_eta_seconds',
     help: "per application whose connections grow, the time until they reach the limit at the present rate; absent when not growing",
@@ -185,7 +182,7 @@ export function targetsRegistry(watches: readonly TargetWatch[]): Registry {
   const targetLabelNames = [...new Set(watches.flatMap((w) => Object.keys(w.target.labels)))].sort()
   for (const spec of SERIES) {
     const labelNames = ['target', ...targetLabelNames, ...(spec.labels ?? [])]
-    const metric: Metric<string> & { reset(): void } = spec.isCounter
+    const metric: Metric = spec.isCounter
       ? new Counter({ name: spec.name, help: spec.help, labelNames, registers: [registry] })
       : new Gauge({ name: spec.name, help: spec.help, labelNames, registers: [registry] })
     for (const watch of watches) {

@@ -57,6 +57,7 @@ describe('pgleak serve on the command line', () => {
     await waitFor(async () => stderr.includes('SIGHUP: kept the running targets'))
     expect(await metrics()).toContain('pgleak_up{target="second",env="test"} 1')
 
+    const exposition = await metrics()
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
     const document = JSON.parse(stdout) as { tool: string; targets: Array<{ target: string; up: boolean; document: { findings: unknown[] } }> }
@@ -67,6 +68,7 @@ describe('pgleak serve on the command line', () => {
     ])
     expect(stderr).toMatch(/SIGTERM: stopping/)
     const password = new URL(db().url()).password
-    expect(`${stdout}${stderr}${await metrics()}`).not.toContain(password)
+    expect(exposition).toMatch(/^pgleak_usable_slots\{target="first"[,}].* \d+$/m)
+    expect(`${stdout}${stderr}${exposition}`).not.toContain(password)
   })
 })

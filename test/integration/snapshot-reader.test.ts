@@ -92,4 +92,21 @@ describe('the snapshot reader', () => {
       await session.close()
     }
   })
+
+  it('reads through a Queryable that has no array rows, as one outside pgleak may be, the same as through the session', async () => {
+    const session = await PgleakSession.open(resolveConnectionTarget(db().url(), {}))
+    try {
+      await (await db().openSession({ application: 'plain-rows' })).query('SELECT 1')
+      const plain: Queryable = { query: (sql, values) => session.query(sql, values) }
+      const reader = new SnapshotReader(db().major * 10000)
+      await reader.read(plain)
+      await sleep(5500)
+      await reader.read(plain)
+      const later = await reader.read(plain)
+      expect(later.backends.some((b) => b.application === 'plain-rows')).toBe(true)
+      expect(sessions(later)).toEqual(sessions(await readSnapshot(session, db().major * 10000)))
+    } finally {
+      await session.close()
+    }
+  })
 })

@@ -115,12 +115,16 @@ describe.skipIf(process.env.PGLEAK_TEST_DATABASE_URL !== undefined)('pgleak serv
     await waitFor(async () => value(await metrics(), 'pgleak_up', { target: 'orders' }) === 1, 30_000)
 
     // Restarted: down while it is, then up again with polls counting, no one restarting pgleak.
+    const errorsBeforeRestart = value(await metrics(), 'pgleak_poll_errors_total', { target: 'orders' })!
     await orders().server!.restart()
     const pollsAfterRestart = value(await metrics(), 'pgleak_polls_total', { target: 'orders' })!
     await waitFor(async () => {
       const text = await metrics()
       return value(text, 'pgleak_up', { target: 'orders' }) === 1 && value(text, 'pgleak_polls_total', { target: 'orders' })! > pollsAfterRestart + 2
     }, 30_000)
+    // The restart was seen, not slept through: the lost connection counts as an error of its own target.
+    expect(value(await metrics(), 'pgleak_poll_errors_total', { target: 'orders' })).toBeGreaterThan(errorsBeforeRestart)
+    expect(value(await metrics(), 'pgleak_poll_errors_total', { target: 'billing' })).toBe(0)
     expect(value(await metrics(), 'pgleak_up', { target: 'nowhere' })).toBe(0)
   })
 

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander'
 import { addJudgementOptions, thresholdsGivenTo, type JudgementFlags } from '../judgement-options.js'
-import { parseDurationOption } from '../option-parsers.js'
+import { collectRepeated, parseDurationOption } from '../option-parsers.js'
 
 export interface ServeFlags extends Omit<JudgementFlags, 'failOn'> {
   /** Undefined when none was given: then DATABASE_URL or the libpq variables. */
@@ -12,9 +12,6 @@ export interface ServeFlags extends Omit<JudgementFlags, 'failOn'> {
   readonly json: boolean
 }
 
-function collect(value: string, previous: readonly string[] | undefined): string[] {
-  return [...(previous ?? []), value]
-}
 
 export function registerServeCommand(program: Command): void {
   const command = program
@@ -24,7 +21,7 @@ export function registerServeCommand(program: Command): void {
       'Watches every target at once, each over its own one connection with its own backoff, with the same detectors as watch, and serves ' +
         'Prometheus metrics at /metrics, the JSON document per target at /findings and /healthz. SIGHUP reads the targets file again; SIGINT and SIGTERM stop it.',
     )
-    .option('--dsn <url>', 'a database to watch (repeatable; default: DATABASE_URL, else PGHOST/PGUSER/... and ~/.pgpass)', collect)
+    .option('--dsn <url>', 'a database to watch (repeatable; default: DATABASE_URL, else PGHOST/PGUSER/... and ~/.pgpass)', collectRepeated)
     .addOption(new Option('--targets <file>', 'a JSON file of targets with a name and labels each (read again on SIGHUP)').env('PGLEAK_TARGETS'))
     .addOption(new Option('--listen <host:port>', 'where to serve /metrics, /findings and /healthz').env('PGLEAK_LISTEN').default('127.0.0.1:9187'))
     .option('--interval <duration>', 'time between polls of each target', parseDurationOption, 1)
