@@ -2,27 +2,22 @@
 // series carries `target` and the target's own labels; the values are read
 // from each target's latest poll and findings at scrape time, so a scrape
 // costs nothing between scrapes and shows nothing stale.
-import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client'
+import { Counter, Gauge, Registry, type Metric } from 'prom-client'
 import { isClientBackend, isIdleInTransaction } from '../core/backend.js'
 import { usableSlots } from '../core/snapshot.js'
 import type { TargetWatch } from '../serve/target-watch.js'
 import { PGLEAK_VERSION } from '../version.js'
+import { registerProcessMetrics } from './process-metrics.js'
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE
 
 let processMetrics: Registry | undefined
 
-/**
- * pgleak's own process: CPU, memory, event-loop lag, open files. One registry for the process's
- * life: its samplers (a timer, a GC observer) are never stopped, so a second serve() in the same
- * process shares them rather than adding more.
- */
+/** pgleak's own process: CPU, memory, event-loop lag, open files; one registry for the process's life. */
 export function processRegistry(): Registry {
   if (processMetrics) return processMetrics
   const registry = new Registry()
-  // The event-loop lag is sampled every 100 ms, not prom-client's 10: a timer a hundred times a second
-  // cost more CPU (about 4 ms a second) than polling a target of 1,000 backends does.
-  collectDefaultMetrics({ register: registry, prefix: 'pgleak_', eventLoopMonitoringPrecision: 100 })
+  registerProcessMetrics(registry)
   new Gauge({ name: 'pgleak_build_info', help: "pgleak's version; always 1", labelNames: ['version'], registers: [registry] }).set({ version: PGLEAK_VERSION }, 1)
   return (processMetrics = registry)
 }

@@ -65,7 +65,11 @@ describe.skipIf(process.env.PGLEAK_TEST_DATABASE_URL !== undefined)('pgleak serv
     expect(value(text, 'pgleak_idle_in_transaction_oldest_seconds', { target: 'orders', application: 'orders-cron' })).toBeGreaterThanOrEqual(1)
     expect(text).toMatch(/pgleak_finding_info\{target="orders",env="test",kind="idle-in-transaction",application="orders-cron",title="[^"]+",advice="[^"]+"\} 1/)
     expect(value(text, 'pgleak_finding', { target: 'billing', kind: 'idle-in-transaction' })).toBeUndefined()
+    // pgleak's own process, read at the scrape.
     expect(value(text, 'pgleak_process_resident_memory_bytes', {})).toBeGreaterThan(0)
+    expect(value(text, 'pgleak_process_cpu_seconds_total', {})).toBeGreaterThan(0)
+    expect(value(text, 'pgleak_nodejs_eventloop_lag_seconds', {})).toBeGreaterThanOrEqual(0)
+    expect(text).toMatch(/# TYPE pgleak_process_cpu_seconds_total counter/)
 
     // A session closing is counted for churn.
     await stuck.end()
