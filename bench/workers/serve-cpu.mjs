@@ -1,8 +1,9 @@
 // pgleak serve's whole-process CPU: TARGETS targets (all the bench server, so
 // each poll reads its 1,000 backends) polled every second for SECONDS seconds,
 // in this process as `pgleak serve` runs them, with a scrape of /metrics every
-// 15 s as Prometheus would. Prints CPU per poll, the CPU share of one core,
-// and memory.
+// 15 s from another process, as Prometheus would. Prints CPU per poll, the CPU
+// share of one core, and memory.
+import { spawn } from 'node:child_process'
 import { serve } from '../../dist/serve.js'
 import { targetsFromDsns } from '../../dist/serve/serve-targets.js'
 
@@ -17,9 +18,11 @@ while (handle.watches().some((w) => w.polls < warmupPolls)) await new Promise((r
 const pollsBefore = polls()
 const cpuBefore = process.cpuUsage()
 const started = process.hrtime.bigint()
-const scraper = setInterval(() => void fetch(`http://127.0.0.1:${handle.address.port}/metrics`).then((r) => r.text()), 15_000)
+// The scraper is a process of its own: Prometheus' work is not pgleak's.
+const scrapeEvery15s = `setInterval(() => fetch('http://127.0.0.1:${handle.address.port}/metrics').then((r) => r.text()), 15000)`
+const scraper = spawn(process.execPath, ['-e', scrapeEvery15s], { stdio: 'ignore' })
 await new Promise((resolve) => setTimeout(resolve, Number(seconds) * 1000))
-clearInterval(scraper)
+scraper.kill()
 const cpu = process.cpuUsage(cpuBefore)
 const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9
 const pollCount = polls() - pollsBefore
