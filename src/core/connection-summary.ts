@@ -71,6 +71,22 @@ export function groupMembers(backends: readonly Backend[], groupBy: readonly Gro
   return members
 }
 
+export type GroupMembers = ReadonlyMap<string, { readonly key: GroupKey; readonly backends: readonly Backend[] }>
+
+const clientGroupsOf = new WeakMap<Snapshot, { ignore: readonly IgnoreRule[]; groupBy: readonly GroupDimension[]; groups: GroupMembers }>()
+
+/**
+ * A snapshot's counted client backends by group: worked out once per snapshot, since the detectors
+ * of each poll ask for the same grouping of every connection.
+ */
+export function clientGroups(snapshot: Snapshot, ignore: readonly IgnoreRule[], groupBy: readonly GroupDimension[]): GroupMembers {
+  const cached = clientGroupsOf.get(snapshot)
+  if (cached && cached.ignore === ignore && cached.groupBy === groupBy) return cached.groups
+  const groups = groupMembers(countedClients(snapshot.backends, ignore), groupBy)
+  clientGroupsOf.set(snapshot, { ignore, groupBy, groups })
+  return groups
+}
+
 export function summarizeGroup(key: GroupKey, members: readonly Backend[], nowMillis: number): GroupSummary {
   const count = (predicate: (b: Backend) => boolean): number => members.filter(predicate).length
   const active = count((b) => b.state === 'active')

@@ -2,7 +2,7 @@
 // state. Every finding about capacity names them, so no advice has to send
 // the user looking for what pgleak can already see.
 import { isIdleInTransaction, type Backend } from './backend.js'
-import { groupMembers } from './connection-summary.js'
+import { groupMembers, type GroupMembers } from './connection-summary.js'
 import type { ConnectionHolderEvidence } from './finding.js'
 import { groupLabel, groupSubject } from './group-subject.js'
 import type { GroupDimension } from './grouping.js'
@@ -17,8 +17,13 @@ const LISTED_HOLDERS = 10
 
 /** The groups holding `clients`, most connections first (at most ten). */
 export function connectionHolders(clients: readonly Backend[], groupBy: readonly GroupDimension[], nowMillis: number): ConnectionHolder[] {
+  return holdersOf(groupMembers(clients, groupBy), nowMillis)
+}
+
+/** The holders among groups already formed. */
+export function holdersOf(groups: GroupMembers, nowMillis: number): ConnectionHolder[] {
   const holders: ConnectionHolder[] = []
-  for (const { key, backends } of groupMembers(clients, groupBy).values()) {
+  for (const { key, backends } of groups.values()) {
     let idle = 0
     let idleInTransaction = 0
     let active = 0

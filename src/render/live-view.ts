@@ -6,7 +6,7 @@ import { summarizePooler } from '../core/pooler-summary.js'
 import { renderPoolerLines } from './pooler-lines.js'
 import { stripVTControlCharacters } from 'node:util'
 import type { ServerInfo } from '../core/audit-report.js'
-import { countedClients, groupMembers, summarizeGroup } from '../core/connection-summary.js'
+import { clientGroups, summarizeGroup } from '../core/connection-summary.js'
 import { formatDuration } from '../core/duration.js'
 import type { TrackedFinding } from '../core/finding-tracker.js'
 import { groupLabel } from '../core/group-subject.js'
@@ -54,7 +54,7 @@ function groupRows(monitor: LeakMonitor, trendWidth: number): GroupRow[] {
   const latest = timeline.latest
   if (!latest) return []
   // The same members as the timeline's groups: ignored sessions are in neither.
-  const members = groupMembers(countedClients(latest.backends, timeline.ignore), timeline.groupBy)
+  const members = clientGroups(latest, timeline.ignore, timeline.groupBy)
   const rows: GroupRow[] = []
   for (const group of timeline.groups) {
     const backends = members.get(group.id)?.backends ?? []

@@ -1,5 +1,5 @@
 import { isListenSession, isUsedOnlyAtConnect, type Backend } from '../backend.js'
-import { countedClients, groupMembers } from '../connection-summary.js'
+import { clientGroups } from '../connection-summary.js'
 import { formatDuration } from '../duration.js'
 import type { AbandonedConnectionsFinding } from '../finding.js'
 import { groupLabel, groupSubject } from '../group-subject.js'
@@ -80,7 +80,7 @@ export function detectAbandonedConnections(input: DetectorInput): AbandonedConne
   const { snapshot, thresholds } = input
   const now = snapshot.sampledAtMillis
   const findings: AbandonedConnectionsFinding[] = []
-  for (const { key, backends: members } of groupMembers(countedClients(snapshot.backends, input.ignore), input.groupBy).values()) {
+  for (const { key, backends: members } of clientGroups(snapshot, input.ignore, input.groupBy).values()) {
     if (members.length < MIN_SLOW + 1) continue
     const abandoned = abandonedOf(skippedConnections(members, now), thresholds.abandonedAfterSeconds)
     if (abandoned.length === 0) continue

@@ -1,8 +1,8 @@
 import { backendRole, isClientBackend, type Backend } from '../backend.js'
 import { terminateSql } from '../cleanup-sql.js'
-import { countedClients } from '../connection-summary.js'
+import { clientGroups, countedClients } from '../connection-summary.js'
 import { NO_SUBJECT, type HeadroomEvidence, type HeadroomFinding, type Severity } from '../finding.js'
-import { connectionHolders, describeHolders, dominantHolder, type ConnectionHolder } from '../holders.js'
+import { connectionHolders, describeHolders, dominantHolder, holdersOf, type ConnectionHolder } from '../holders.js'
 import { PGLEAK_OWN_CONNECTIONS, usableSlots } from '../snapshot.js'
 import type { DetectorInput } from './detector-input.js'
 
@@ -15,7 +15,9 @@ interface Usage {
   readonly holders: readonly ConnectionHolder[]
 }
 
-function severityFor(usage: Usage, input: DetectorInput): Severity | undefined {
+type Counts = Omit<Usage, 'holders'>
+
+function severityFor(usage: Counts, input: DetectorInput): Severity | undefined {
   const taken = usage.connections + usage.own
   if (usage.limit <= 0) return usage.connections > 0 ? 'error' : undefined
   const percent = (taken / usage.limit) * 100
@@ -24,15 +26,23 @@ function severityFor(usage: Usage, input: DetectorInput): Severity | undefined {
   return undefined
 }
 
-function usageOf(clients: readonly Backend[], limit: number, own: number, input: DetectorInput): Usage {
-  const counted = countedClients(clients, input.ignore)
-  return {
-    connections: clients.length,
-    own,
-    hidden: clients.filter((b) => backendRole(b) === 'hidden-client').length,
-    limit,
-    holders: connectionHolders(counted, input.groupBy, input.snapshot.sampledAtMillis),
-  }
+/**
+ * The usage of a limit, with who holds it, when it is near enough to be a finding. The holders
+ * (a grouping of every connection) are worked out only then: a poll of a healthy server of
+ * 1,000 connections would otherwise group them all for nothing.
+ */
+function usageNearLimit(
+  clients: readonly Backend[],
+  limit: number,
+  own: number,
+  input: DetectorInput,
+  holders: () => ConnectionHolder[],
+): { usage: Usage; severity: Severity } | undefined {
+  if (clients.length === 0 && own === 0) return undefined
+  const counts: Counts = { connections: clients.length, own, hidden: clients.filter((b) => backendRole(b) === 'hidden-client').length, limit }
+  const severity = severityFor(counts, input)
+  if (!severity) return undefined
+  return { usage: { ...counts, holders: holders() }, severity }
 }
 
 function evidence(scope: HeadroomEvidence['scope'], usage: Usage): HeadroomEvidence {
@@ -75,9 +85,11 @@ export function detectHeadroom(input: DetectorInput): HeadroomFinding[] {
   const clients = input.snapshot.backends.filter(isClientBackend)
   const findings: HeadroomFinding[] = []
 
-  const server = usageOf(clients, usableSlots(input.settings), PGLEAK_OWN_CONNECTIONS, input)
-  const serverSeverity = severityFor(server, input)
-  if (serverSeverity) {
+  const now = input.snapshot.sampledAtMillis
+  const holdersOfSome = (some: readonly Backend[]) => () => connectionHolders(countedClients(some, input.ignore), input.groupBy, now)
+  const near = usageNearLimit(clients, usableSlots(input.settings), PGLEAK_OWN_CONNECTIONS, input, () => holdersOf(clientGroups(input.snapshot, input.ignore, input.groupBy), now))
+  if (near) {
+    const { usage: server, severity: serverSeverity } = near
     const e = evidence('server', server)
     const holders = holdersAdvice(server)
     const top = holders.top ? ` (${holders.top.group} holds ${holders.top.connections})` : ''
@@ -100,9 +112,10 @@ export function detectHeadroom(input: DetectorInput): HeadroomFinding[] {
   }
 
   for (const [role, limit] of Object.entries(input.settings.roleConnectionLimits)) {
-    const usage = usageOf(clients.filter((b) => b.user === role), limit, 0, input)
-    const severity = usage.connections > 0 ? severityFor(usage, input) : undefined
-    if (!severity) continue
+    const ofRole = clients.filter((b) => b.user === role)
+    const near = usageNearLimit(ofRole, limit, 0, input, holdersOfSome(ofRole))
+    if (!near) continue
+    const { usage, severity } = near
     const e = evidence('role', usage)
     findings.push({
       kind: 'headroom',
@@ -116,9 +129,10 @@ export function detectHeadroom(input: DetectorInput): HeadroomFinding[] {
   }
 
   for (const [database, limit] of Object.entries(input.settings.databaseConnectionLimits)) {
-    const usage = usageOf(clients.filter((b) => b.database === database), limit, 0, input)
-    const severity = usage.connections > 0 ? severityFor(usage, input) : undefined
-    if (!severity) continue
+    const ofDatabase = clients.filter((b) => b.database === database)
+    const near = usageNearLimit(ofDatabase, limit, 0, input, holdersOfSome(ofDatabase))
+    if (!near) continue
+    const { usage, severity } = near
     const e = evidence('database', usage)
     findings.push({
       kind: 'headroom',
