@@ -33,6 +33,8 @@ export interface LiveLoopOptions extends SessionOptions {
   readonly poolerTargets?: readonly ConnectionTarget[]
   /** Longest wait between reconnection attempts. (Default: 30 000.) */
   readonly maxBackoffMillis?: number
+  /** See LeakMonitorOptions. (Default: 0, every poll.) */
+  readonly unchangedSessionsEvaluationMillis?: number
 }
 
 export type LiveEvent =
@@ -103,6 +105,7 @@ export class LiveLoop {
               ignore: options.ignore,
               thresholds: options.thresholds,
               hasPoolLog: this.#poolLog !== undefined,
+              ...(options.unchangedSessionsEvaluationMillis !== undefined ? { unchangedSessionsEvaluationMillis: options.unchangedSessionsEvaluationMillis } : {}),
             })
           }
           yield { type: 'connected', settings: event.settings, isReconnect: event.isReconnect, monitor: this.#monitor }

@@ -14,6 +14,7 @@ import type { Finding } from './finding.js'
 import { FindingTracker, type TrackedFinding, type TrackerUpdate } from './finding-tracker.js'
 import type { GroupDimension } from './grouping.js'
 import type { IgnoreRule } from './ignore-rule.js'
+import { isClientBackend } from './backend.js'
 import { usableSlots, type ServerSettings, type Snapshot } from './snapshot.js'
 import type { Thresholds } from './thresholds.js'
 import { Timeline, type TimelineOptions } from './timeline/timeline.js'
@@ -25,6 +26,14 @@ export interface LeakMonitorOptions {
   readonly seriesLimits?: TimelineOptions['seriesLimits']
   /** Also judge pool events (watch --pool-log), joined to the server's sessions by pid. */
   readonly hasPoolLog?: boolean
+  /**
+   * Judge a snapshot whose client sessions are every one the very same as at the last poll only
+   * this often, in sample time; until then its findings are the last ones. On such a snapshot
+   * only the clock moved, so a verdict can only come later by a threshold crossed in between.
+   * serve sets it (its findings are read at each scrape); watch and check judge every poll.
+   * (Default: 0, every poll.)
+   */
+  readonly unchangedSessionsEvaluationMillis?: number
 }
 
 export interface MonitorUpdate extends TrackerUpdate {
@@ -49,6 +58,9 @@ export class LeakMonitor {
   #settings: ServerSettings
   #timelineFindings: readonly Finding[] = []
   #timelineEvaluatedAtMillis = Number.NEGATIVE_INFINITY
+  #snapshotFindings: readonly Finding[] = []
+  #snapshotEvaluatedAtMillis = Number.NEGATIVE_INFINITY
+  #lastJudged: Snapshot | undefined
 
   constructor(settings: ServerSettings, options: LeakMonitorOptions) {
     this.#settings = settings
@@ -68,6 +80,7 @@ export class LeakMonitor {
   /** After a reconnect the server may have been restarted with other settings. */
   updateSettings(settings: ServerSettings): void {
     this.#settings = settings
+    this.#lastJudged = undefined
   }
 
   /** PgBouncer's view at this poll, read before the server's snapshot is ingested. */
@@ -90,7 +103,13 @@ export class LeakMonitor {
       this.#timelineFindings = TIMELINE_DETECTORS.flatMap((detect) => detect(input))
       this.#timelineEvaluatedAtMillis = snapshot.sampledAtMillis
     }
-    let current = [...runSnapshotDetectors({ snapshot, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore, groupBy: this.#options.groupBy }), ...this.#timelineFindings]
+    const sinceJudged = snapshot.sampledAtMillis - this.#snapshotEvaluatedAtMillis
+    if (!this.#lastJudged || sinceJudged >= (this.#options.unchangedSessionsEvaluationMillis ?? 0) || !haveSameClients(this.#lastJudged, snapshot)) {
+      this.#snapshotFindings = runSnapshotDetectors({ snapshot, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore, groupBy: this.#options.groupBy })
+      this.#snapshotEvaluatedAtMillis = snapshot.sampledAtMillis
+      this.#lastJudged = snapshot
+    }
+    let current = [...this.#snapshotFindings, ...this.#timelineFindings]
     if (!this.poolers.isEmpty) {
       current = joinPoolerClients([...current, ...runPoolerDetectors({ timeline: this.poolers, usableSlots: usableSlots(this.#settings) })], this.poolers.poolers().map((p) => p.latest))
     }
@@ -112,6 +131,7 @@ export class LeakMonitor {
     // What was judged before the gap no longer holds.
     this.#timelineFindings = []
     this.#timelineEvaluatedAtMillis = Number.NEGATIVE_INFINITY
+    this.#lastJudged = undefined
   }
 
   /** Forgets resolved findings last seen before `millis` (in sample time): for long runs. */
@@ -138,4 +158,21 @@ export function joinPoolFindings(fromServer: readonly Finding[], fromPools: read
   const covered = new Set<number>()
   for (const finding of fromPools) if (finding.kind === 'pool-imbalance') for (const pid of finding.pids) covered.add(pid)
   return [...fromServer.filter((f) => f.kind !== 'idle-in-transaction' || !f.pids.some((pid) => covered.has(pid))), ...fromPools]
+}
+
+/**
+ * Whether two snapshots hold the very same client backend objects in the same order: the snapshot
+ * reader hands back the last poll's object for a session that did not change.
+ */
+function haveSameClients(a: Snapshot, b: Snapshot): boolean {
+  let i = 0
+  let j = 0
+  for (;;) {
+    while (i < a.backends.length && !isClientBackend(a.backends[i]!)) i++
+    while (j < b.backends.length && !isClientBackend(b.backends[j]!)) j++
+    if (i === a.backends.length || j === b.backends.length) return i === a.backends.length && j === b.backends.length
+    if (a.backends[i] !== b.backends[j]) return false
+    i++
+    j++
+  }
 }

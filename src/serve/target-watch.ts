@@ -30,6 +30,12 @@ export interface TargetWatchOptions {
 /** Resolved findings stay in /findings this long, then are forgotten: memory stays bounded for weeks. */
 const RESOLVED_KEPT_MILLIS = 24 * 3600_000
 const FORGET_EVERY_MILLIS = 60_000
+/**
+ * A poll whose client sessions are all unchanged is judged again only after this long: Prometheus
+ * reads the findings every 15 s or so, and a thousand idle sessions judged every second cost a
+ * target most of its CPU. Any session that opens, closes or changes state is judged at once.
+ */
+const UNCHANGED_SESSIONS_EVALUATION_MILLIS = 5000
 
 export class TargetWatch {
   readonly target: ServeTarget
@@ -88,6 +94,7 @@ export class TargetWatch {
         thresholds: this.#options.thresholds,
         connectTimeoutMillis: this.#options.connectTimeoutMillis,
         maxBackoffMillis: maxBackoff,
+        unchangedSessionsEvaluationMillis: UNCHANGED_SESSIONS_EVALUATION_MILLIS,
         ...(this.#options.redact ? { view: redactSnapshot } : {}),
         ...(this.target.poolers.length > 0 ? { poolerTargets: this.target.poolers } : {}),
       })

@@ -1,0 +1,71 @@
+// What a monitor judges on a poll where nothing but the clock moved (serve's
+// unchanged-sessions cadence), and that watch's default judges every poll.
+import { describe, expect, it } from 'vitest'
+import { LeakMonitor } from '../../src/core/leak-monitor.js'
+import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds.js'
+import { backend, backgroundProcess, idleInTransaction, NOW, settings, snapshot } from '../support/builders.js'
+
+const threshold = DEFAULT_THRESHOLDS.idleInTransactionSeconds
+
+function idleInTransactionPids(monitor: LeakMonitor): number[] {
+  return monitor
+    .active()
+    .filter((f) => f.kind === 'idle-in-transaction')
+    .flatMap((f) => f.pids)
+}
+
+describe('a monitor polled on unchanged sessions', () => {
+  // One session 2 s short of the idle-in-transaction threshold; the same backend objects at every
+  // poll, as the snapshot reader hands them back for sessions that did not change.
+  const stuck = idleInTransaction({ pid: 4242, application: 'billing', idleSeconds: threshold - 2 })
+  const others = [backend({ application: 'api', state: 'idle' }), backend({ application: 'api', state: 'idle' })]
+  const at = (seconds: number, extra: ReturnType<typeof backend>[] = []) =>
+    // Background processes come whole at every poll: new objects that must not count as a change.
+    snapshot([backgroundProcess('checkpointer'), stuck, ...others, ...extra], NOW + seconds * 1000)
+
+  it('judges every poll by default: the threshold crossed is seen at the first poll past it', () => {
+    const monitor = new LeakMonitor(settings(), { groupBy: ['app'], ignore: [], thresholds: DEFAULT_THRESHOLDS })
+    for (let s = 0; s <= 3; s++) monitor.ingest(at(s))
+    expect(idleInTransactionPids(monitor)).toEqual([4242])
+  })
+
+  it('judges again after the cadence, so a threshold crossed in between is seen within it', () => {
+    const monitor = new LeakMonitor(settings(), { groupBy: ['app'], ignore: [], thresholds: DEFAULT_THRESHOLDS, unchangedSessionsEvaluationMillis: 5000 })
+    monitor.ingest(at(0))
+    for (let s = 1; s <= 4; s++) {
+      monitor.ingest(at(s))
+      expect(idleInTransactionPids(monitor), `poll ${s}: not judged again yet`).toEqual([])
+    }
+    monitor.ingest(at(5))
+    expect(idleInTransactionPids(monitor)).toEqual([4242])
+  })
+
+  it('judges at once when a session opens, closes or changes', () => {
+    const monitor = new LeakMonitor(settings(), { groupBy: ['app'], ignore: [], thresholds: DEFAULT_THRESHOLDS, unchangedSessionsEvaluationMillis: 5000 })
+    monitor.ingest(at(0))
+    monitor.ingest(at(2))
+    expect(idleInTransactionPids(monitor)).toEqual([])
+    // A session opened: everything is judged again, the stuck one included.
+    monitor.ingest(at(3, [backend({ application: 'api', state: 'active' })]))
+    expect(idleInTransactionPids(monitor)).toEqual([4242])
+
+    const closing = new LeakMonitor(settings(), { groupBy: ['app'], ignore: [], thresholds: DEFAULT_THRESHOLDS, unchangedSessionsEvaluationMillis: 5000 })
+    closing.ingest(at(0))
+    closing.ingest(snapshot([stuck, others[0]!], NOW + 3000))
+    expect(idleInTransactionPids(closing)).toEqual([4242])
+
+    const changed = new LeakMonitor(settings(), { groupBy: ['app'], ignore: [], thresholds: DEFAULT_THRESHOLDS, unchangedSessionsEvaluationMillis: 5000 })
+    changed.ingest(at(0))
+    // The same session, read again with a new state: a new object.
+    changed.ingest(snapshot([stuck, { ...others[0]!, state: 'active' }, others[1]!], NOW + 3000))
+    expect(idleInTransactionPids(changed)).toEqual([4242])
+  })
+
+  it('judges at once after the server settings change (a reconnect)', () => {
+    const monitor = new LeakMonitor(settings(), { groupBy: ['app'], ignore: [], thresholds: DEFAULT_THRESHOLDS, unchangedSessionsEvaluationMillis: 5000 })
+    monitor.ingest(at(0))
+    monitor.updateSettings(settings({ maxConnections: 4 }))
+    monitor.ingest(at(1))
+    expect(monitor.active().some((f) => f.kind === 'headroom')).toBe(true)
+  })
+})
