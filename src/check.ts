@@ -5,6 +5,7 @@
 import { audit } from './audit.js'
 import { serverInfo, type ReportOptions, type ServerInfo } from './core/audit-report.js'
 import { isClientBackend } from './core/backend.js'
+import type { CheckInputs } from './core/check-outcomes.js'
 import { countedClients } from './core/connection-summary.js'
 import { connectionHolders, type ConnectionHolder } from './core/holders.js'
 import type { Finding } from './core/finding.js'
@@ -77,6 +78,8 @@ export interface CheckResult {
   readonly gaps: readonly TimelineGap[]
   /** The database stayed down after the command ended: the run's end (connections left open) could not be seen. */
   readonly databaseLostAtEnd?: string
+  /** What the checks had to judge: a check without its input is skipped, not passed. */
+  readonly inputs: CheckInputs
 }
 
 function asTracked(findings: readonly Finding[], atMillis: number): TrackedFinding[] {
@@ -107,6 +110,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       command: null,
       peakConnections: report.connections.clientConnections,
       gaps: [],
+      inputs: { hasRun: false, sawRunEnd: false, hasConnectionBudget: false, hasPoolLog: false, hasPooler: (options.pgbouncer ?? []).length > 0 },
     }
   }
 
@@ -268,5 +272,12 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     peakConnections,
     gaps: timeline.gaps,
     ...(lostAtEnd !== undefined ? { databaseLostAtEnd: lostAtEnd } : {}),
+    inputs: {
+      hasRun: true,
+      sawRunEnd: lostAtEnd === undefined,
+      hasConnectionBudget: options.limits?.maxConnections !== undefined,
+      hasPoolLog: options.poolLogPath !== undefined,
+      hasPooler: poolerTargets.length > 0,
+    },
   }
 }

@@ -29,8 +29,8 @@ export function renderCheckText(palette: Palette, result: CheckResult, failOn: S
   lines.push(palette.dim(`scope: ${result.scope} · peak ${result.peakConnections} connections · ${result.window.samples} samples`))
   lines.push('')
   for (const finding of result.findings) lines.push(renderFinding(palette, finding, width), '')
-  const outcomes = checkOutcomes(result.findings, failOn)
-  lines.push(outcomes.map((o) => (o.isPassed ? palette.green(`✓ ${o.name}`) : palette.red(`✗ ${o.name}`))).join('  '))
+  const outcomes = checkOutcomes(result.findings, failOn, result.inputs)
+  lines.push(outcomes.map((o) => (o.status === 'passed' ? palette.green(`✓ ${o.name}`) : o.status === 'failed' ? palette.red(`✗ ${o.name}`) : palette.dim(`– ${o.name} (skipped)`))).join('  '))
   lines.push(renderFindingCounts(result.findings))
   return lines.join('\n')
 }

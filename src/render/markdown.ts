@@ -5,6 +5,8 @@ import { isAtLeast, type Severity } from '../core/finding.js'
 import { commandLine } from './check-text.js'
 import { formatEvidence } from './format-evidence.js'
 
+const OUTCOME_CELL = { passed: '✅ passed', failed: '❌ failed', skipped: '⏭️ skipped' } as const
+
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 }
@@ -15,7 +17,7 @@ export function renderCheckMarkdown(result: CheckResult, failOn: Severity): stri
   lines.push(`Server \`${result.server.target}\` (PostgreSQL ${result.server.version}); scope: ${result.scope}; peak ${result.peakConnections} connections.`)
   if (result.command) lines.push('', `Command: \`${commandLine(result)}\``)
   lines.push('', '| check | result |', '|---|---|')
-  for (const outcome of checkOutcomes(result.findings, failOn)) lines.push(`| ${outcome.name} | ${outcome.isPassed ? '✅ passed' : '❌ failed'} |`)
+  for (const outcome of checkOutcomes(result.findings, failOn, result.inputs)) lines.push(`| ${outcome.name} | ${OUTCOME_CELL[outcome.status]}${outcome.status === 'skipped' ? `: ${cell(outcome.reason)}` : ''} |`)
   if (result.findings.length > 0) {
     lines.push('', '| severity | finding | evidence |', '|---|---|---|')
     for (const finding of result.findings) lines.push(`| ${finding.severity} | ${cell(finding.title)} | ${cell(formatEvidence(finding))} |`)

@@ -169,7 +169,7 @@ describe('pgleak check -- command', () => {
     const xml = await readFile(output, 'utf8')
     expect(XMLValidator.validate(xml)).toBe(true)
     const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml)
-    const cases = parsed.testsuites.testsuite.testcase as { name: string; failure?: { message: string } }[]
+    const cases = parsed.testsuites.testsuite.testcase as { name: string; failure?: { message: string }; skipped?: { message: string } }[]
     expect(cases.map((c) => c.name)).toEqual([
       'leftover-connections',
       'connection-growth',
@@ -186,6 +186,14 @@ describe('pgleak check -- command', () => {
     ])
     expect(cases.filter((c) => c.failure).map((c) => c.name)).toEqual(['connection-growth'])
     expect(cases.find((c) => c.name === 'connection-growth')?.failure?.message).toMatch(/leaky-suite piled up/)
+    // Checks with nothing to judge (no --max-connections, no pool log) are skipped, not passed.
+    expect(cases.filter((c) => c.skipped).map((c) => [c.name, c.skipped!.message])).toEqual([
+      ['max-connections', 'no budget: give --max-connections'],
+      ['pool-imbalance', 'no pool log: give --pool-log'],
+      ['pool-exhaustion', 'no pool log or PgBouncer: give --pool-log or --pgbouncer'],
+      ['multiple-pools', 'no pool log: give --pool-log'],
+    ])
+    expect(parsed.testsuites.testsuite.skipped).toBe('4')
   })
 
   it('under GitHub Actions prints ::error annotations and appends a job summary', async () => {
@@ -197,7 +205,12 @@ describe('pgleak check -- command', () => {
     const annotation = result.stdout.split('\n').find((line) => line.startsWith('::error '))
     expect(annotation).toMatch(/^::error file=pgleak\.config\.json,title=pgleak connection-growth%3A leaky-suite piled up \d+ connections during the run \(\+[\d.]+\/min\) and never gave them back::\+[\d.]+\/min since /)
     expect(annotation).toContain('%0A')
-    expect(await readFile(summary, 'utf8')).toMatch(/^## pgleak check: ❌ connection leaks found/)
+    const markdown = await readFile(summary, 'utf8')
+    expect(markdown).toMatch(/^## pgleak check: ❌ connection leaks found/)
+    expect(markdown).toContain('| connection-growth | ❌ failed |')
+    expect(markdown).toContain('| headroom | ✅ passed |')
+    expect(markdown).toContain('| max-connections | ⏭️ skipped: no budget: give --max-connections |')
+    expect(markdown).toContain('| pool-imbalance | ⏭️ skipped: no pool log: give --pool-log |')
   })
 })
 
