@@ -80,6 +80,8 @@ export interface CheckResult {
   readonly databaseLostAtEnd?: string
   /** What the checks had to judge: a check without its input is skipped, not passed. */
   readonly inputs: CheckInputs
+  /** The run's client connections over time, oldest first (beyond 15 minutes, each minute's highest). */
+  readonly connections: readonly { readonly atMillis: number; readonly count: number }[]
 }
 
 function asTracked(findings: readonly Finding[], atMillis: number): TrackedFinding[] {
@@ -110,6 +112,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       command: null,
       peakConnections: report.connections.clientConnections,
       gaps: [],
+      connections: [{ atMillis: report.sampledAtMillis, count: report.connections.clientConnections }],
       inputs: { hasRun: false, sawRunEnd: false, hasConnectionBudget: false, hasPoolLog: false, hasPooler: (options.pgbouncer ?? []).length > 0 },
     }
   }
@@ -271,6 +274,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     },
     peakConnections,
     gaps: timeline.gaps,
+    connections: timeline.serverSeries.points(fromMillis).map((point) => ({ atMillis: point.atMillis, count: point.max })),
     ...(lostAtEnd !== undefined ? { databaseLostAtEnd: lostAtEnd } : {}),
     inputs: {
       hasRun: true,

@@ -4,6 +4,7 @@ import { checkOutcomes } from '../core/check-outcomes.js'
 import { isAtLeast, type Severity } from '../core/finding.js'
 import { commandLine } from './check-text.js'
 import { formatEvidence } from './format-evidence.js'
+import { runChartMermaid } from './run-chart-mermaid.js'
 
 const OUTCOME_CELL = { passed: '✅ passed', failed: '❌ failed', skipped: '⏭️ skipped' } as const
 
@@ -16,6 +17,8 @@ export function renderCheckMarkdown(result: CheckResult, failOn: Severity): stri
   const lines = [`## pgleak check: ${failing.length > 0 ? '❌ connection leaks found' : '✅ no connection leaks'}`, '']
   lines.push(`Server \`${result.server.target}\` (PostgreSQL ${result.server.version}); scope: ${result.scope}; peak ${result.peakConnections} connections.`)
   if (result.command) lines.push('', `Command: \`${commandLine(result)}\``)
+  const chart = runChartMermaid(result.connections, `${result.scope}: client connections, peak ${result.peakConnections}`)
+  if (chart) lines.push('', chart)
   lines.push('', '| check | result |', '|---|---|')
   for (const outcome of checkOutcomes(result.findings, failOn, result.inputs)) lines.push(`| ${outcome.name} | ${OUTCOME_CELL[outcome.status]}${outcome.status === 'skipped' ? `: ${cell(outcome.reason)}` : ''} |`)
   if (result.findings.length > 0) {

@@ -211,6 +211,13 @@ describe('pgleak check -- command', () => {
     expect(markdown).toContain('| headroom | ✅ passed |')
     expect(markdown).toContain('| max-connections | ⏭️ skipped: no budget: give --max-connections |')
     expect(markdown).toContain('| pool-imbalance | ⏭️ skipped: no pool log: give --pool-log |')
+    // The run's connections as a chart GitHub draws: the staircase of a connection leaked per test.
+    const chart = /```mermaid\nxychart-beta\n[\s\S]*?\n {4}line \[([\d, ]+)\]\n```/.exec(markdown)
+    expect(chart, markdown).not.toBeNull()
+    const counts = chart![1]!.split(', ').map(Number)
+    const peak = Number(/peak (\d+) connections/.exec(markdown)![1])
+    expect(Math.max(...counts)).toBe(peak)
+    expect(counts.findIndex((c) => c === peak)).toBeGreaterThan(counts.findIndex((c) => c > 0))
   })
 })
 
