@@ -10,6 +10,7 @@ import { registerDemoCommand } from './commands/demo.js'
 import { registerListenerCommand } from './commands/listener.js'
 import { registerServeCommand } from './commands/serve.js'
 import { registerWatchCommand } from './commands/watch.js'
+import { HELP_CONFIGURATION } from './help-defaults.js'
 
 export function createProgram(): Command {
   const program = new Command()
@@ -18,6 +19,7 @@ export function createProgram(): Command {
     .version(PGLEAK_VERSION, '-v, --version')
     .option('--debug', 'on errors, also print the underlying cause')
     .showSuggestionAfterError(true)
+    .configureHelp(HELP_CONFIGURATION)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`pgleak: ${text.replace(/^error: /, '')}`) })
   registerWatchCommand(program)

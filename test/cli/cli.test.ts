@@ -29,6 +29,35 @@ describe('pgleak without a server', () => {
     expect(result.stdout).toContain('Exit codes:')
   })
 
+  it("writes every default as the README does: durations with units, no JSON, no 'false'", async () => {
+    const watch = (await runCli(['watch', '--help'])).stdout.replace(/\s+/g, ' ')
+    expect(watch).toContain('time between polls (default: 1s)')
+    expect(watch).toContain('(comma-separated) (default: app)')
+    expect(watch).toMatch(/longer than this \(default: 30s\)/)
+    expect(watch).toMatch(/share of a limit \(default: 75%\)/)
+    const check = (await runCli(['check', '--help'])).stdout.replace(/\s+/g, ' ')
+    expect(check).toContain('(default: 500ms)')
+    for (const help of [watch, check, (await runCli(['analyze', '--help'])).stdout, (await runCli(['serve', '--help'])).stdout]) {
+      expect(help).not.toMatch(/default: (false|\[|")/)
+    }
+  })
+
+  it('reads logs in the format --log-format names, and --format, its old name, with a note', async () => {
+    const log = new URL('../fixtures/pool-logs/sqlalchemy/f1-connection-per-request.log', import.meta.url).pathname
+    const help = (await runCli(['analyze', '--help'])).stdout
+    expect(help).toContain('--log-format <name>')
+    expect(help).not.toMatch(/^\s+--format/m)
+    const named = await runCli(['analyze', '--log-format', 'sqlalchemy', '--json', log])
+    expect(JSON.parse(named.stdout).logs[0].format).toBe('sqlalchemy')
+    expect(named.stderr).toBe('')
+    const old = await runCli(['analyze', '--format', 'sqlalchemy', '--json', log])
+    expect(JSON.parse(old.stdout).logs[0].format).toBe('sqlalchemy')
+    expect(old.stderr).toMatch(/analyze --format is now --log-format/)
+    // Named wrong, the lines are not understood: the name is used, not detection.
+    const wrong = await runCli(['analyze', '--log-format', 'hikaricp', '--json', log])
+    expect(JSON.parse(wrong.stdout).logs[0].format).toBe('hikaricp')
+  })
+
   it('stops quietly when the reader closes its output early, as `pgleak --help | head -1` does', async () => {
     // The help is written in one go: a pipe closed before the write makes it fail with EPIPE.
     const child = spawn(process.execPath, [BIN, 'demo', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -39,6 +39,10 @@ export async function runAnalyze(files: readonly string[], flags: AnalyzeFlags, 
     ...(given('ignore') ? { ignore: flags.ignore } : {}),
     thresholds,
   }
+  if (flags.format !== undefined) {
+    process.stderr.write(`${stderrPalette(flags).yellow('!')} analyze --format is now --log-format (check's --format names the report it writes); --format still works\n`)
+  }
+  const logFormat = flags.logFormat ?? flags.format
   let exitCode = 0
   const logs: string[] = []
   for (const file of files) {
@@ -57,7 +61,7 @@ export async function runAnalyze(files: readonly string[], flags: AnalyzeFlags, 
   if (logs.length > 0) {
     const progress = progressReporter()
     const analysis = await analyzePoolLogs(logs, {
-      ...(flags.format !== undefined ? { format: flags.format } : {}),
+      ...(logFormat !== undefined ? { format: logFormat } : {}),
       thresholds: thresholdsFor('analyze', thresholds),
       ...(progress ? { onProgress: progress } : {}),
       ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),

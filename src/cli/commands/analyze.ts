@@ -1,4 +1,4 @@
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import type { PoolSizeSpec } from '../../core/detectors/pool/index.js'
 import { LOG_FORMAT_NAMES } from '../../sources/logs/log-format-names.js'
 import { addJudgementOptions, type JudgementFlags } from '../judgement-options.js'
@@ -6,6 +6,8 @@ import { parseCountOption, parsePoolSize } from '../option-parsers.js'
 
 export interface AnalyzeFlags extends JudgementFlags {
   readonly json: boolean
+  readonly logFormat?: string
+  /** The old spelling of --log-format, kept working. */
   readonly format?: string
   readonly color: boolean
   readonly maxConnections?: number
@@ -23,7 +25,9 @@ export function registerAnalyzeCommand(program: Command): void {
     )
     .argument('<file...>', 'logs (or - for stdin) and recordings made with pgleak watch --record')
     .option('--json', 'print the JSON document on stdout', false)
-    .option('--format <name>', `read the logs as this format instead of detecting it: ${LOG_FORMAT_NAMES.join(', ')}`)
+    .option('--log-format <name>', `read the logs as this format instead of detecting it: ${LOG_FORMAT_NAMES.join(', ')}`)
+    // Its first name, which check uses for the report it writes: still read, no longer shown.
+    .addOption(new Option('--format <name>').hideHelp())
     .option('--max-connections <n>', "the server's max_connections, to judge the pools' sizes against (less 3 reserved for superusers)", parseCountOption)
     .option('--pool-size <size+overflow>', 'the size of pools whose logs do not say it, e.g. 5+10 (SQLAlchemy pool_size + max_overflow) or 20', parsePoolSize)
   addJudgementOptions(command, { isOverTime: true })
