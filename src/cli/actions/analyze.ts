@@ -1,4 +1,5 @@
 // What `pgleak analyze` does, loaded only when it runs: commands/ holds the flags.
+import { basename } from 'node:path'
 import type { Command } from 'commander'
 import { analyzePoolLogs } from '../../analyze-logs.js'
 import { analyzeRecording } from '../../analyze-recording.js'
@@ -9,7 +10,8 @@ import { isRecordingFile } from '../../sources/recording/read-recording.js'
 import type { AnalyzeFlags } from '../commands/analyze.js'
 import { thresholdsFor } from '../../core/thresholds.js'
 import { exitCodeForFindings, thresholdsGivenTo } from '../judgement-options.js'
-import { stderrPalette, stdoutPalette, terminalWidth, writeJson } from '../output.js'
+import { stderrPalette, stdoutPalette, terminalWidth, writeJson, writeReportFile } from '../output.js'
+import { PgleakError } from '../../errors.js'
 
 const PROGRESS_MIN_BYTES = 50 * 1024 * 1024
 
@@ -43,6 +45,7 @@ export async function runAnalyze(files: readonly string[], flags: AnalyzeFlags, 
     process.stderr.write(`${stderrPalette(flags).yellow('!')} analyze --format is now --log-format (check's --format names the report it writes); --format still works\n`)
   }
   const logFormat = flags.logFormat ?? flags.format
+  let htmlWritten = false
   let exitCode = 0
   const logs: string[] = []
   for (const file of files) {
@@ -50,15 +53,22 @@ export async function runAnalyze(files: readonly string[], flags: AnalyzeFlags, 
       logs.push(file)
       continue
     }
+    if (flags.html && htmlWritten) throw new PgleakError('USAGE', '--html writes the report of one recording', { hint: 'Run analyze once per recording, each with its own --html file.' })
     const result = await analyzeRecording(file, overrides)
     if (result.skipped.count > 0) {
       process.stderr.write(`${stderrPalette(flags).yellow('!')} ${file}: skipped ${result.skipped.count} line(s) that are not recording events (first: line ${result.skipped.firstLineNumbers.join(', ')})\n`)
+    }
+    if (flags.html) {
+      const { htmlReportOfWatch, renderHtmlReport } = await import('../../render/html/html-report.js')
+      writeReportFile(flags.html, renderHtmlReport(htmlReportOfWatch(result, `pgleak analyze ${basename(file)}`), { redact: flags.redact }), '--html', 'pgleak.html')
+      htmlWritten = true
     }
     if (flags.json) writeJson(watchJsonDocument(result, { recording: file, skippedLines: result.skipped.count }))
     else process.stdout.write(`${renderWatchSummary(stdoutPalette(flags), result, { title: `pgleak analyze ${file}`, width: terminalWidth() })}\n`)
     exitCode = Math.max(exitCode, exitCodeForFindings(result.findings, flags.failOn))
   }
   if (logs.length > 0) {
+    if (flags.html) process.stderr.write(`${stderrPalette(flags).yellow('!')} --html charts recordings; pool and server logs are reported as text and JSON only, for now\n`)
     const progress = progressReporter()
     const analysis = await analyzePoolLogs(logs, {
       ...(logFormat !== undefined ? { format: logFormat } : {}),

@@ -1,9 +1,8 @@
 // What `pgleak check` does, loaded only when it runs: commands/ holds the flags.
-import { appendFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync } from 'node:fs'
 import { check, type CheckResult } from '../../check.js'
 import { isAtLeast, type Severity } from '../../core/finding.js'
 import type { TrackedFinding } from '../../core/finding-tracker.js'
-import { PgleakError } from '../../errors.js'
 import { renderCheckText } from '../../render/check-text.js'
 import { renderGithubAnnotation, type AnnotationLocation } from '../../render/github-annotations.js'
 import { renderJunit } from '../../render/junit.js'
@@ -13,7 +12,7 @@ import type { WrappedCommand } from '../../sources/command/wrapped-command.js'
 import type { CheckFlags, CheckFormat } from '../commands/check.js'
 import { thresholdsFor, type Thresholds } from '../../core/thresholds.js'
 import { exitCodeForFindings } from '../judgement-options.js'
-import { stderrPalette, terminalWidth } from '../output.js'
+import { stderrPalette, terminalWidth, writeReportFile } from '../output.js'
 
 /** `given`: the thresholds the user set (flags or the config file); the library decides the rest. */
 export async function runCheck(argv: readonly string[], flags: CheckFlags, configPath: string | undefined, given: Partial<Thresholds>): Promise<number> {
@@ -67,10 +66,14 @@ export async function runCheck(argv: readonly string[], flags: CheckFlags, confi
   }
 
   process.stderr.write(`${renderCheckText(palette, result, flags.failOn, terminalWidth())}\n`)
+  if (flags.html) {
+    const { htmlReportOfCheck, renderHtmlReport } = await import('../../render/html/html-report.js')
+    writeReportFile(flags.html, renderHtmlReport(htmlReportOfCheck(result), { redact: flags.redact }), '--html', 'pgleak.html')
+  }
   const location: AnnotationLocation | undefined = configPath ? { file: configPath } : undefined
   const report = renderReport(result, format, flags.failOn, location)
   if (report !== undefined) {
-    if (flags.output) writeReport(flags.output, report)
+    if (flags.output) writeReportFile(flags.output, report, '--output', 'reports/pgleak.xml')
     else process.stdout.write(report)
   }
   if (process.env.GITHUB_ACTIONS === 'true') {
@@ -116,12 +119,3 @@ function checkJsonDocument(result: CheckResult): unknown {
   })
 }
 
-function writeReport(path: string, report: string): void {
-  try {
-    writeFileSync(path, report)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    const hint = code === 'EISDIR' ? 'Give --output a file name, not a folder: --output reports/pgleak.xml.' : code === 'ENOENT' ? "Create the report's folder first, or give --output a path in one that exists." : 'Check that this user can write there.'
-    throw new PgleakError('FILE_UNREADABLE', `cannot write ${path}: ${(error as Error).message}`, { cause: error, hint })
-  }
-}

@@ -9,7 +9,7 @@ import type { WatchFlags } from '../commands/watch.js'
 import { thresholdsFor, type Thresholds } from '../../core/thresholds.js'
 import { exitCodeForFindings } from '../judgement-options.js'
 import { LiveScreen } from '../live-screen.js'
-import { stderrPalette, stdoutPalette, terminalWidth, writeJson } from '../output.js'
+import { stderrPalette, stdoutPalette, terminalWidth, writeJson, writeReportFile } from '../output.js'
 
 /** `given`: the thresholds the user set; the library decides the rest. */
 export function watchOptionsFrom(flags: WatchFlags, given: Partial<Thresholds>): WatchOptions {
@@ -116,6 +116,10 @@ export async function runWatch(flags: WatchFlags, options: WatchOptions): Promis
     if (screen) process.stdout.on('resize', onResize)
     const result = await watch({ ...options, signal: controller.signal, onEvent })
     screen?.close()
+    if (flags.html) {
+      const { htmlReportOfWatch, renderHtmlReport } = await import('../../render/html/html-report.js')
+      writeReportFile(flags.html, renderHtmlReport(htmlReportOfWatch(result, 'pgleak watch'), { redact: flags.redact }), '--html', 'pgleak.html')
+    }
     if (flags.json) writeJson(watchJsonDocument(result, options.recordPath ? { recording: options.recordPath } : {}))
     else {
       const out = flags.ndjson ? process.stderr : process.stdout

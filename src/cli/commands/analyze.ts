@@ -5,6 +5,8 @@ import { addJudgementOptions, type JudgementFlags } from '../judgement-options.j
 import { parseCountOption, parsePoolSize } from '../option-parsers.js'
 
 export interface AnalyzeFlags extends JudgementFlags {
+  /** Write a self-contained HTML report with charts here. */
+  readonly html?: string
   readonly json: boolean
   readonly logFormat?: string
   /** The old spelling of --log-format, kept working. */
@@ -25,6 +27,7 @@ export function registerAnalyzeCommand(program: Command): void {
     )
     .argument('<file...>', 'logs (or - for stdin) and recordings made with pgleak watch --record')
     .option('--json', 'print the JSON document on stdout', false)
+    .option('--html <file>', 'also write a self-contained HTML report: connections per group over time with the limits, each finding marked where it was first seen, and its card')
     .option('--log-format <name>', `read the logs as this format instead of detecting it: ${LOG_FORMAT_NAMES.join(', ')}`)
     // Its first name, which check uses for the report it writes: still read, no longer shown.
     .addOption(new Option('--format <name>').hideHelp())

@@ -9,6 +9,8 @@ export const CHECK_FORMATS = ['text', 'json', 'junit', 'github', 'markdown'] as 
 export type CheckFormat = (typeof CHECK_FORMATS)[number]
 
 export interface CheckFlags extends ConnectionFlags, JudgementFlags {
+  /** Write a self-contained HTML report with charts here. */
+  readonly html?: string
   readonly interval: number
   readonly settle: number
   readonly app?: string
@@ -51,6 +53,7 @@ export function registerCheckCommand(program: Command): void {
     .option('--max-connects-per-minute <n>', 'fail when the run opens connections faster than this', parseCountOption)
     .option('--format <format>', `report on stdout (or --output) as ${CHECK_FORMATS.join(', ')}`, parseFormat, 'text')
     .option('--output <file>', 'write the --format report to this file')
+    .option('--html <file>', 'also write a self-contained HTML report: connections per group over time with the limits, each finding marked where it was first seen, and its card')
     .option('--json', 'same as --format json', false)
     .option('--config <file>', 'read options from this file (default: pgleak.config.json, else package.json "pgleak")')
     .option('--pool-log <file>', 'follow this pool log while the command runs, and judge its checkouts too')

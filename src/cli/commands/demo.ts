@@ -7,6 +7,7 @@ interface DemoFlags extends JudgementFlags {
   readonly interval: number
   readonly duration?: number
   readonly record?: string
+  readonly html?: string
   readonly json: boolean
   readonly ndjson: boolean
   readonly color: boolean

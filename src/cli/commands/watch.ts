@@ -4,6 +4,8 @@ import { addJudgementOptions, thresholdsGivenTo, type JudgementFlags } from '../
 import { parseDurationOption } from '../option-parsers.js'
 
 export interface WatchFlags extends ConnectionFlags, JudgementFlags {
+  /** Write a self-contained HTML report with charts here. */
+  readonly html?: string
   readonly interval: number
   readonly duration?: number
   readonly record?: string
@@ -40,6 +42,7 @@ export function addWatchRunOptions(command: Command, durationDefault: string): C
     .option('--interval <duration>', 'time between polls', parseDurationOption, 1)
     .option('--duration <duration>', `stop after this long (default: ${durationDefault})`, parseDurationOption)
     .option('--record <file>', 'append every snapshot to this NDJSON file, for pgleak analyze')
+    .option('--html <file>', 'also write a self-contained HTML report: connections per group over time with the limits, each finding marked where it was first seen, and its card')
     .option('--json', 'print the JSON document on stdout at the end', false)
     .option('--ndjson', 'print one JSON line per poll on stdout', false)
 }

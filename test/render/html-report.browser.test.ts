@@ -1,0 +1,113 @@
+// The --html report as a reader sees it, in a real browser (Debian's Chromium):
+// the chart's series, axes and limits, a marker and a card per finding, no
+// console error and no request leaving the page. Screenshots go to docs/.
+import { mkdtemp, readFile, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { runCli } from '../support/run-cli.js'
+import { chromiumBinary, NO_CHROMIUM, openInChromium, type OpenedPage } from '../support/chromium.js'
+import { useTestDatabase } from '../support/test-database.js'
+
+const recording = (name: string): string => fileURLToPath(new URL(`../fixtures/recordings/${name}`, import.meta.url))
+// The screenshots the README shows are kept up to date with PGLEAK_UPDATE_SCREENSHOTS=1; otherwise
+// they are taken all the same, into a folder of their own, so a test run leaves the tree as it was.
+const docs = process.env.PGLEAK_UPDATE_SCREENSHOTS ? fileURLToPath(new URL('../../docs/', import.meta.url)) : await mkdtemp(join(tmpdir(), 'pgleak-screenshots-'))
+
+/** What a reader of the report sees, read off the rendered page. */
+async function seen(opened: OpenedPage) {
+  const { page } = opened
+  return {
+    groups: await page.locator('svg.chart path.series').evaluateAll((paths) => paths.map((p) => p.getAttribute('data-group'))),
+    legend: await page.locator('svg.chart .legend text').allTextContents(),
+    yTicks: await page.locator('svg.chart .y-axis text.tick').allTextContents(),
+    xTicks: await page.locator('svg.chart .x-axis text.tick').allTextContents(),
+    limits: await page.locator('svg.chart .limit text').allTextContents(),
+    markers: await page.locator('svg.chart .marker').evaluateAll((markers) => markers.map((m) => m.getAttribute('data-finding'))),
+    markerLinks: await page.locator('svg.chart a').evaluateAll((links) => links.map((a) => a.getAttribute('href'))),
+    cards: await page.locator('section.finding').evaluateAll((cards) => cards.map((c) => c.id)),
+    cardTitles: await page.locator('section.finding h3').allTextContents(),
+    chartBox: await page.locator('svg.chart').boundingBox(),
+  }
+}
+
+describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ? '' : NO_CHROMIUM}`, () => {
+  it('of a replayed recording: each group a band, the limits, each finding marked and carded, nothing fetched', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-html-'))
+    const html = join(dir, 'growth.html')
+    const result = await runCli(['analyze', recording('growth-every-5s.ndjson'), '--html', html, '--json'])
+    expect(result.exitCode).toBe(1)
+    const findings = (JSON.parse(result.stdout) as { findings: { title: string }[] }).findings
+    expect(findings.length).toBeGreaterThan(0)
+
+    const opened = await openInChromium(html)
+    try {
+      const view = await seen(opened)
+      expect(view.groups.sort()).toEqual(['report-worker', 'storefront'])
+      expect(view.legend.sort()).toEqual(['report-worker', 'storefront'])
+      expect(view.yTicks[0]).toBe('0')
+      expect(Number(view.yTicks.at(-1))).toBeGreaterThanOrEqual(100)
+      expect(view.xTicks).toHaveLength(6)
+      expect(view.xTicks[0]).toMatch(/^\d\d:\d\d:\d\d$/)
+      expect(view.limits).toEqual(['max_connections 100', 'usable slots 97'])
+      // A numbered marker per finding, each linking to its card, in the findings' order.
+      const numbers = findings.map((_, i) => String(i + 1))
+      expect(view.markers).toEqual(numbers)
+      expect(view.markerLinks).toEqual(numbers.map((n) => `#finding-${n}`))
+      expect(view.cards).toEqual(numbers.map((n) => `finding-${n}`))
+      findings.forEach((finding, i) => expect(view.cardTitles[i]).toContain(finding.title))
+      expect(view.chartBox!.width).toBeGreaterThan(800)
+      expect(opened.consoleErrors).toEqual([])
+      expect(opened.requests).toEqual([`file://${html}`])
+      await opened.page.screenshot({ path: join(docs, 'report-recording.png') })
+    } finally {
+      await opened.close()
+    }
+  })
+
+  it('of a ten-minute recording at 1 s stays small, and says when there is no finding', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-html-'))
+    const html = join(dir, 'bursty.html')
+    await runCli(['analyze', recording('bursty-pool-10min.ndjson'), '--html', html])
+    expect((await stat(html)).size).toBeLessThan(300_000)
+    const opened = await openInChromium(html)
+    try {
+      const view = await seen(opened)
+      expect(view.groups.length).toBeGreaterThan(0)
+      // A healthy bursty pool: no finding, said so.
+      expect(view.markers).toEqual([])
+      expect(await opened.page.locator('p.none').textContent()).toMatch(/No finding/)
+      expect(opened.consoleErrors).toEqual([])
+    } finally {
+      await opened.close()
+    }
+  })
+
+  describe('of a check run', () => {
+    const db = useTestDatabase()
+
+    it('draws the staircase of a suite that leaks a connection per test, with the finding on it', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'pgleak-html-'))
+      const html = join(dir, 'check.html')
+      // Run from the script's folder, so the report (and the screenshot kept in docs/) names it as a user would.
+      const folder = fileURLToPath(new URL('../fixtures/check-commands/', import.meta.url))
+      const result = await runCli(['check', '--html', html, '--redact', '--', 'node', 'pool-per-test.mjs'], { DATABASE_URL: db().url() }, folder)
+      expect(result.exitCode).toBe(1)
+      expect(await readFile(html, 'utf8')).not.toMatch(/<script/i)
+      const opened = await openInChromium(html)
+      try {
+        const view = await seen(opened)
+        expect(view.groups).toEqual(['the run'])
+        expect(await opened.page.locator('ul.facts').textContent()).toContain('command node pool-per-test.mjs, exit 0')
+        expect(view.cardTitles.some((title) => /connection-growth/.test(title))).toBe(true)
+        expect(view.markers.length).toBe(view.cards.length)
+        expect(opened.consoleErrors).toEqual([])
+        expect(opened.requests).toHaveLength(1)
+        await opened.page.screenshot({ path: join(docs, 'report-check.png') })
+      } finally {
+        await opened.close()
+      }
+    })
+  })
+})
