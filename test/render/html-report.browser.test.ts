@@ -60,7 +60,6 @@ describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ?
       expect(view.chartBox!.width).toBeGreaterThan(800)
       expect(opened.consoleErrors).toEqual([])
       expect(opened.requests).toEqual([`file://${html}`])
-      await opened.page.screenshot({ path: join(docs, 'report-recording.png') })
     } finally {
       await opened.close()
     }
@@ -83,6 +82,26 @@ describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ?
       await opened.close()
     }
   })
+
+  it("of the demo: order-service's abandoned connections and billing-worker's blocking transaction, on the chart and in cards", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-html-'))
+    const html = join(dir, 'demo.html')
+    const result = await runCli(['demo', '--duration', '40s', '--html', html, '--json'])
+    expect(result.exitCode).toBe(0)
+    const opened = await openInChromium(html)
+    try {
+      const view = await seen(opened)
+      expect(view.groups).toEqual(expect.arrayContaining(['order-service', 'storefront', 'billing-worker']))
+      expect(view.cardTitles.some((title) => /abandoned-connections.*order-service left \d+ connections idle/.test(title))).toBe(true)
+      expect(view.cardTitles.some((title) => /idle-in-transaction.*billing-worker \(pid \d+\) holds a transaction open.*blocking 1 session/.test(title))).toBe(true)
+      expect(view.markers.length).toBe(view.cards.length)
+      expect(opened.consoleErrors).toEqual([])
+      expect(opened.requests).toHaveLength(1)
+      await opened.page.screenshot({ path: join(docs, 'report-demo.png') })
+    } finally {
+      await opened.close()
+    }
+  }, 120_000)
 
   describe('of a check run', () => {
     const db = useTestDatabase()

@@ -31,6 +31,22 @@ describe('the HTML report', () => {
     expect(html).not.toMatch(/<script/i)
   })
 
+  it('draws each band in flat steps: every edge of its outline is level or upright', () => {
+    const monitor = new LeakMonitor(settings(), { groupBy: ['app'], ignore: [], thresholds: DEFAULT_THRESHOLDS })
+    const api = Array.from({ length: 6 }, () => backend({ application: 'api', state: 'idle' }))
+    const worker = Array.from({ length: 4 }, () => backend({ application: 'worker', state: 'idle' }))
+    ;[1, 3, 2, 6, 4].forEach((n, s) => monitor.ingest(snapshot([...api.slice(0, n), ...worker.slice(0, 5 - Math.min(n, 4))], NOW + s * 1000)))
+    const html = renderHtmlReport(htmlReportOfWatch(watchResult(monitor, NOW, NOW + 4000, 5), 'pgleak watch'))
+    const outlines = [...html.matchAll(/<path class="series" data-group="[^"]+" d="M([^"]+) Z"/g)].map((m) => m[1]!.split(' L').map((p) => p.split(',').map(Number) as [number, number]))
+    expect(outlines).toHaveLength(2)
+    for (const points of outlines) {
+      points.forEach((point, i) => {
+        const next = points[(i + 1) % points.length]!
+        expect(point[0] === next[0] || point[1] === next[1], `edge ${point} -> ${next}`).toBe(true)
+      })
+    }
+  })
+
   it('redacts the query text in the cards with --redact', () => {
     const monitor = new LeakMonitor(settings(), { groupBy: ['app'], ignore: [], thresholds: DEFAULT_THRESHOLDS })
     const stuck = idleInTransaction({ application: 'billing', idleSeconds: 600, query: "UPDATE cards SET number = '4111111111111111' WHERE id = 7" })

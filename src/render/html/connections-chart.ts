@@ -106,14 +106,13 @@ export function renderConnectionsChart(chart: ConnectionsChart): string {
     const top = cols.map((c, j) => base[j]! + c.counts[i]!)
     const upper: string[] = []
     const lower: string[] = []
-    cols.forEach((c, j) => {
-      const nextAt = cols[j + 1]?.atMillis ?? toMillis
-      upper.push(`${f(x(c.atMillis))},${f(y(top[j]!))}`, `${f(x(nextAt))},${f(y(top[j]!))}`)
-      lower.push(`${f(x(nextAt))},${f(y(base[j]!))}`, `${f(x(c.atMillis))},${f(y(base[j]!))}`)
-    })
+    const nextAt = (j: number): number => cols[j + 1]?.atMillis ?? toMillis
+    // Along the top left to right, then back along the bottom right to left, each step flat.
+    cols.forEach((c, j) => upper.push(`${f(x(c.atMillis))},${f(y(top[j]!))}`, `${f(x(nextAt(j)))},${f(y(top[j]!))}`))
+    for (let j = cols.length - 1; j >= 0; j--) lower.push(`${f(x(nextAt(j)))},${f(y(base[j]!))}`, `${f(x(cols[j]!.atMillis))},${f(y(base[j]!))}`)
     const color = COLORS[i % COLORS.length]!
     parts.push(
-      `<path class="series" data-group="${escapeXml(series.name)}" d="M${upper.join(' L')} L${lower.reverse().join(' L')} Z" fill="${color}" fill-opacity="0.75" stroke="${color}" stroke-width="0.5"><title>${escapeXml(series.name)}</title></path>`,
+      `<path class="series" data-group="${escapeXml(series.name)}" d="M${upper.join(' L')} L${lower.join(' L')} Z" fill="${color}" fill-opacity="0.75" stroke="${color}" stroke-width="0.5"><title>${escapeXml(series.name)}</title></path>`,
     )
     top.forEach((v, j) => (base[j] = v))
   })
