@@ -3,6 +3,7 @@
 // the pool detectors. The library entry point behind `pgleak analyze LOG`.
 import { runPoolDetectors, type PoolSizeSpec } from './core/detectors/pool/index.js'
 import { sortFindings, type Finding } from './core/finding.js'
+import { PoolActivity } from './core/pool-activity.js'
 import { PoolLedger } from './core/pool-ledger.js'
 import { thresholdsFor, type Thresholds } from './core/thresholds.js'
 import { readPoolLog, type PoolLogSummary, type ReadPoolLogOptions } from './sources/logs/read-pool-log.js'
@@ -36,6 +37,8 @@ export interface PoolLogAnalysis {
   readonly files: readonly AnalyzedLogFile[]
   readonly findings: readonly Finding[]
   readonly ledger: PoolLedger
+  /** Checkouts per pool and server sessions per minute over time, for charts. */
+  readonly activity: PoolActivity
   /** The first and last times the logs carried, when they carry any. */
   readonly fromMillis: number | null
   readonly toMillis: number | null
@@ -43,6 +46,7 @@ export interface PoolLogAnalysis {
 
 export async function analyzePoolLogs(paths: readonly string[], options: AnalyzeLogsOptions = {}): Promise<PoolLogAnalysis> {
   const ledger = new PoolLedger()
+  const activity = new PoolActivity()
   const files: AnalyzedLogFile[] = []
   let fromMillis: number | null = null
   for (const path of paths) {
@@ -60,6 +64,7 @@ export async function analyzePoolLogs(paths: readonly string[], options: Analyze
           exhaustionLibraries.add(event.source === 'application' ? event.pool : event.source)
         } else if (event.type === 'too-many-clients') exhaustionEvents++
         ledger.ingest(event)
+        activity.ingest(event)
       },
       ...(options.onProgress ? { onProgress: (read: number, total: number | undefined) => options.onProgress!(path, read, total) } : {}),
     })
@@ -76,5 +81,5 @@ export async function analyzePoolLogs(paths: readonly string[], options: Analyze
       ...(options.assumedPoolSize ? { assumedPoolSize: options.assumedPoolSize } : {}),
     }),
   )
-  return { files, findings, ledger, fromMillis, toMillis: ledger.nowMillis }
+  return { files, findings, ledger, activity, fromMillis, toMillis: ledger.nowMillis }
 }

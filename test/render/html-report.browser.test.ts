@@ -103,6 +103,44 @@ describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ?
     }
   }, 120_000)
 
+  it('of pool and server logs: checkouts per pool with the unreturned ones ticked, sessions per minute per application', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-html-'))
+    const poolHtml = join(dir, 'pool.html')
+    const log = fileURLToPath(new URL('../fixtures/pool-logs/sqlalchemy-leaks/checkout-leaked-on-error.log', import.meta.url))
+    const pool = await runCli(['analyze', log, '--html', poolHtml, '--json'])
+    const imbalance = (JSON.parse(pool.stdout) as { findings: { kind: string; evidence: { unreturned?: number } }[] }).findings.find((f) => f.kind === 'pool-imbalance')
+    expect(imbalance).toBeDefined()
+    const opened = await openInChromium(poolHtml)
+    try {
+      const page = opened.page
+      expect(await page.locator('h2').allTextContents()).toEqual(['Connections checked out of each pool', 'Findings (2)'])
+      expect(await page.locator('svg.chart path.series').count()).toBe(1)
+      expect(await page.locator('svg.chart .y-axis text').last().textContent()).toBe('checked out')
+      // One tick per checkout never returned, where it was taken: as many as the log's truth file says were out at its end.
+      const truth = JSON.parse(await readFile(log.replace(/\.log$/, '.truth.json'), 'utf8')) as { checkedOutAtEnd: number }
+      expect(await page.locator('svg.chart path.moment').count()).toBe(truth.checkedOutAtEnd)
+      expect(await page.locator('svg.chart path.moment title').first().textContent()).toMatch(/checked out at line \d+ and never returned/)
+      expect(await page.locator('section.finding h3').allTextContents()).toEqual([expect.stringContaining('pool-imbalance'), expect.stringContaining('pool-exhaustion')])
+      expect(opened.consoleErrors).toEqual([])
+      expect(opened.requests).toHaveLength(1)
+    } finally {
+      await opened.close()
+    }
+
+    const serverHtml = join(dir, 'server.html')
+    await runCli(['analyze', fileURLToPath(new URL('../fixtures/pool-logs/postgres/default-prefix.log', import.meta.url)), '--html', serverHtml])
+    const server = await openInChromium(serverHtml)
+    try {
+      const headings = await server.page.locator('h2').allTextContents()
+      expect(headings.slice(0, 2)).toEqual(['Server sessions opened per minute, per application', 'Server sessions closed per minute, per application'])
+      const bands = await server.page.locator('svg.chart').first().locator('path.series').evaluateAll((paths) => paths.map((p) => p.getAttribute('data-group')))
+      expect(bands).toEqual(expect.arrayContaining(['leaky-api', 'api']))
+      expect(server.consoleErrors).toEqual([])
+    } finally {
+      await server.close()
+    }
+  })
+
   describe('of a check run', () => {
     const db = useTestDatabase()
 

@@ -68,7 +68,7 @@ export async function runAnalyze(files: readonly string[], flags: AnalyzeFlags, 
     exitCode = Math.max(exitCode, exitCodeForFindings(result.findings, flags.failOn))
   }
   if (logs.length > 0) {
-    if (flags.html) process.stderr.write(`${stderrPalette(flags).yellow('!')} --html charts recordings; pool and server logs are reported as text and JSON only, for now\n`)
+    if (flags.html && htmlWritten) throw new PgleakError('USAGE', '--html writes the report of one recording, or of the logs, not both', { hint: 'Run analyze once for the recording and once for the logs, each with its own --html file.' })
     const progress = progressReporter()
     const analysis = await analyzePoolLogs(logs, {
       ...(logFormat !== undefined ? { format: logFormat } : {}),
@@ -77,6 +77,11 @@ export async function runAnalyze(files: readonly string[], flags: AnalyzeFlags, 
       ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
       ...(flags.poolSize !== undefined ? { assumedPoolSize: flags.poolSize } : {}),
     })
+    if (flags.html) {
+      const { htmlReportOfLogs, renderHtmlReport } = await import('../../render/html/html-report.js')
+      const title = `pgleak analyze ${logs.map((file) => basename(file)).join(', ')}`
+      writeReportFile(flags.html, renderHtmlReport(htmlReportOfLogs(analysis, title, flags.maxConnections), { redact: flags.redact }), '--html', 'pgleak.html')
+    }
     if (flags.json) writeJson(logAnalysisJsonDocument(analysis))
     else process.stdout.write(`${renderLogAnalysis(stdoutPalette(flags), analysis, terminalWidth())}\n`)
     exitCode = Math.max(exitCode, exitCodeForFindings(analysis.findings, flags.failOn))

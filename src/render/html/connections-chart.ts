@@ -22,6 +22,10 @@ export interface ConnectionsChart {
   readonly usableSlots?: number
   readonly maxConnections?: number
   readonly markers: readonly ChartMarker[]
+  /** What the y axis counts. (Default: connections.) */
+  readonly yLabel?: string
+  /** Single moments drawn as small ticks under the time axis, such as checkouts never returned. */
+  readonly moments?: readonly { readonly atMillis: number; readonly title: string }[]
 }
 
 const WIDTH = 960
@@ -65,7 +69,9 @@ function ticks(max: number): number[] {
 
 function clock(millis: number, spanMillis: number): string {
   const iso = new Date(millis).toISOString()
-  return spanMillis >= 2 * 86_400_000 ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 19)
+  if (spanMillis >= 2 * 86_400_000) return `${iso.slice(5, 10)} ${iso.slice(11, 16)}`
+  // A log of a few seconds needs its milliseconds, or every tick reads the same second.
+  return spanMillis < 10_000 ? iso.slice(11, 23) : iso.slice(11, 19)
 }
 
 export function renderConnectionsChart(chart: ConnectionsChart): string {
@@ -85,14 +91,14 @@ export function renderConnectionsChart(chart: ConnectionsChart): string {
 
   const parts: string[] = []
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}">`)
-  parts.push(`<title>Client connections per group over time</title>`)
+  parts.push(`<title>${escapeXml(chart.yLabel ?? 'connections')} over time</title>`)
   // Axes and grid.
   parts.push(`<g class="y-axis" font-size="11" fill="#374151">`)
   for (const t of yTicks) {
     parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${f(y(t))}" y2="${f(y(t))}" stroke="#e5e7eb"/>`)
     parts.push(`<text class="tick" x="${MARGIN.left - 6}" y="${f(y(t) + 4)}" text-anchor="end">${t}</text>`)
   }
-  parts.push(`<text x="12" y="${MARGIN.top + plotHeight / 2}" transform="rotate(-90 12 ${MARGIN.top + plotHeight / 2})" text-anchor="middle">connections</text></g>`)
+  parts.push(`<text x="12" y="${MARGIN.top + plotHeight / 2}" transform="rotate(-90 12 ${MARGIN.top + plotHeight / 2})" text-anchor="middle">${escapeXml(chart.yLabel ?? 'connections')}</text></g>`)
   parts.push(`<g class="x-axis" font-size="11" fill="#374151">`)
   for (let i = 0; i <= 5; i++) {
     const at = fromMillis + ((toMillis - fromMillis) * i) / 5
@@ -137,6 +143,13 @@ export function renderConnectionsChart(chart: ConnectionsChart): string {
         `<line x1="${mx}" x2="${mx}" y1="${MARGIN.top}" y2="${MARGIN.top + plotHeight}" stroke="${color}" stroke-width="1" stroke-dasharray="2 3"/>` +
         `<circle cx="${mx}" cy="${MARGIN.top + 9}" r="9" fill="${color}"/><text x="${mx}" y="${MARGIN.top + 13}" text-anchor="middle" font-size="11" fill="#fff">${escapeXml(marker.label)}</text></g></a>`,
     )
+  }
+
+  // Moments, as ticks just above the time axis: many may fall close together, so they are small.
+  for (const moment of chart.moments ?? []) {
+    const mx = x(Math.min(toMillis, Math.max(fromMillis, moment.atMillis)))
+    const base = MARGIN.top + plotHeight
+    parts.push(`<path class="moment" d="M${f(mx)},${f(base - 8)} L${f(mx - 4)},${f(base)} L${f(mx + 4)},${f(base)} Z" fill="#dc2626"><title>${escapeXml(moment.title)}</title></path>`)
   }
 
   // Legend, beside the plot.

@@ -2,6 +2,7 @@
 // the connections chart with each finding marked where it was first seen,
 // and a card per finding below. No script, no font, no request: it opens
 // from a chat attachment, offline, and prints.
+import type { PoolLogAnalysis } from '../../analyze-logs.js'
 import type { CheckResult } from '../../check.js'
 import { groupLabel } from '../../core/group-subject.js'
 import type { Finding } from '../../core/finding.js'
@@ -20,8 +21,8 @@ const MAX_GROUPS = 9
 export interface HtmlReport {
   readonly title: string
   readonly facts: readonly string[]
-  readonly chart: ConnectionsChart
-  readonly findings: readonly TrackedFinding[]
+  readonly charts: readonly { readonly heading: string; readonly chart: ConnectionsChart }[]
+  readonly findings: readonly (TrackedFinding | Finding)[]
   readonly generatedAtMillis: number
 }
 
@@ -59,7 +60,12 @@ export function htmlReportOfWatch(result: WatchResult, title: string): HtmlRepor
       `${new Date(result.window.fromMillis).toISOString()} to ${new Date(result.window.toMillis).toISOString()}, ${result.window.samples} polls`,
       ...result.gaps.map((gap) => `no data ${new Date(gap.fromMillis).toISOString().slice(11, 19)} to ${new Date(gap.toMillis).toISOString().slice(11, 19)}: ${gap.reason}`),
     ],
-    chart: { series: mainGroups(series), usableSlots: usableSlots(result.monitor.settings), maxConnections: result.server.maxConnections, markers: markersOf(result.findings) },
+    charts: [
+      {
+        heading: 'Client connections over time',
+        chart: { series: mainGroups(series), usableSlots: usableSlots(result.monitor.settings), maxConnections: result.server.maxConnections, markers: markersOf(result.findings) },
+      },
+    ],
     findings: result.findings,
     generatedAtMillis: Date.now(),
   }
@@ -71,15 +77,62 @@ export function htmlReportOfCheck(result: CheckResult): HtmlReport {
   return {
     title: 'pgleak check',
     facts: [`server ${result.server.target}, PostgreSQL ${result.server.version}`, command, `scope: ${result.scope}; peak ${result.peakConnections} connections`],
-    chart: {
-      series: [{ name: 'the run', points: result.connections }],
-      usableSlots: result.server.usableConnections,
-      maxConnections: result.server.maxConnections,
-      markers: markersOf(result.findings),
-    },
+    charts: [
+      {
+        heading: "The run's client connections over time",
+        chart: {
+          series: [{ name: 'the run', points: result.connections }],
+          usableSlots: result.server.usableConnections,
+          maxConnections: result.server.maxConnections,
+          markers: markersOf(result.findings),
+        },
+      },
+    ],
     findings: result.findings,
     generatedAtMillis: Date.now(),
   }
+}
+
+/** Pool and server logs read by analyze: checkouts per pool, sessions per minute per application. */
+export function htmlReportOfLogs(analysis: PoolLogAnalysis, title: string, maxConnections?: number): HtmlReport {
+  const charts: HtmlReport['charts'][number][] = []
+  const checkedOut = analysis.activity.checkedOut()
+  if (checkedOut.length > 0) {
+    charts.push({
+      heading: 'Connections checked out of each pool',
+      chart: {
+        series: mainGroups(checkedOut),
+        ...(maxConnections !== undefined ? { maxConnections } : {}),
+        markers: [],
+        yLabel: 'checked out',
+        moments: unreturnedCheckouts(analysis),
+      },
+    })
+  }
+  for (const which of ['opened', 'closed'] as const) {
+    const sessions = analysis.activity.sessionsPerMinute(which)
+    if (sessions.length > 0) charts.push({ heading: `Server sessions ${which} per minute, per application`, chart: { series: mainGroups(sessions), markers: [], yLabel: `sessions ${which}` } })
+  }
+  const span = analysis.fromMillis !== null && analysis.toMillis !== null ? `${new Date(analysis.fromMillis).toISOString()} to ${new Date(analysis.toMillis).toISOString()}` : 'no timestamps'
+  return {
+    title,
+    facts: [...analysis.files.map((file) => `${file.path}: ${file.format}, ${file.lines} lines, ${file.events} events`), span],
+    charts,
+    findings: analysis.findings,
+    generatedAtMillis: Date.now(),
+  }
+}
+
+/** Checkouts still out when the logs end (the first 200), as ticks where they were taken. */
+function unreturnedCheckouts(analysis: PoolLogAnalysis): { atMillis: number; title: string }[] {
+  const out: { atMillis: number; title: string }[] = []
+  for (const pool of analysis.ledger.pools.values()) {
+    const checkouts = [...[...pool.connections.values()].flatMap((c) => (c.checkout ? [c.checkout] : [])), ...pool.anonymousOut]
+    for (const checkout of checkouts) {
+      if (checkout.atMillis !== null) out.push({ atMillis: checkout.atMillis, title: `${pool.id}: checked out at line ${checkout.line} and never returned${checkout.stack?.[0] ? ` (${checkout.stack[0]})` : ''}` })
+    }
+  }
+  return out.sort((a, b) => a.atMillis - b.atMillis).slice(0, 200)
 }
 
 function redacted(finding: Finding, redact: boolean): Finding {
@@ -87,13 +140,13 @@ function redacted(finding: Finding, redact: boolean): Finding {
   return { ...finding, evidence: { ...finding.evidence, lastQuery: redactQuery(finding.evidence.lastQuery) } } as Finding
 }
 
-function card(finding: TrackedFinding, index: number, redact: boolean): string {
+function card(finding: TrackedFinding | Finding, index: number, redact: boolean): string {
   const shown = redacted(finding, redact)
   const pids = finding.pids.length > 0 ? `<p class="pids">pids ${finding.pids.slice(0, 50).join(', ')}${finding.pids.length > 50 ? ', …' : ''}</p>` : ''
   return [
     `<section class="finding ${finding.severity}" id="finding-${index + 1}">`,
     `<h3><span class="badge">${index + 1}</span> <span class="severity">${finding.severity}</span> <span class="kind">${escapeXml(finding.kind)}</span> ${escapeXml(finding.title)}</h3>`,
-    `<p class="when">first seen ${escapeXml(finding.firstSeenAt)}, last seen ${escapeXml(finding.lastSeenAt)}${finding.isActive ? '' : ' (resolved)'}</p>`,
+    'firstSeenAt' in finding ? `<p class="when">first seen ${escapeXml(finding.firstSeenAt)}, last seen ${escapeXml(finding.lastSeenAt)}${finding.isActive ? '' : ' (resolved)'}</p>` : '',
     `<pre class="evidence">${escapeXml(formatEvidence(shown, 400))}</pre>`,
     `<p class="advice">${escapeXml(finding.advice)}</p>`,
     pids,
@@ -126,8 +179,7 @@ export function renderHtmlReport(report: HtmlReport, options: HtmlReportOptions 
     `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeXml(report.title)}</title><style>${STYLE}</style></head><body>`,
     `<h1>${escapeXml(report.title)}</h1>`,
     `<ul class="facts">${report.facts.map((fact) => `<li>${escapeXml(fact)}</li>`).join('')}</ul>`,
-    '<h2>Client connections over time</h2>',
-    renderConnectionsChart(report.chart),
+    ...report.charts.flatMap(({ heading, chart }) => [`<h2>${escapeXml(heading)}</h2>`, renderConnectionsChart(chart)]),
     `<h2>Findings (${report.findings.length})</h2>`,
     cards.length > 0 ? cards.join('\n') : '<p class="none">No finding: the connections looked healthy.</p>',
     `<footer>pgleak ${escapeXml(PGLEAK_VERSION)}, ${new Date(report.generatedAtMillis).toISOString()}</footer>`,
