@@ -58,6 +58,21 @@ describe('pgleak without a server', () => {
     expect(JSON.parse(wrong.stdout).logs[0].format).toBe('hikaricp')
   })
 
+  it('charts one report per --html file, says which input it left out, and loses nothing to a bad --html path', async () => {
+    const recording = (name: string): string => new URL(`../fixtures/recordings/${name}`, import.meta.url).pathname
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-html-cli-'))
+    const two = await runCli(['analyze', recording('growth-every-5s.ndjson'), recording('steady-pool.ndjson'), '--html', join(dir, 'r.html')])
+    expect(two.stdout.match(/pgleak analyze /g)).toHaveLength(2)
+    expect(two.stderr).toMatch(/--html holds one report: .*steady-pool\.ndjson is reported above but not charted/)
+    const { stat } = await import('node:fs/promises')
+    expect((await stat(join(dir, 'r.html'))).size).toBeGreaterThan(1000)
+    // A folder where the file should go: the summary is printed first, then one line saying what to do.
+    const folder = await runCli(['analyze', recording('growth-every-5s.ndjson'), '--html', dir])
+    expect(folder.stdout).toMatch(/pgleak analyze /)
+    expect(folder.stderr.trimEnd().split('\n').at(-1)).toMatch(/^pgleak: cannot write .*Give --html a file name, not a folder: --html pgleak\.html\.$/)
+    expect(folder.stderr).not.toMatch(/\n\s+at /)
+  })
+
   it('stops quietly when the reader closes its output early, as `pgleak --help | head -1` does', async () => {
     // The help is written in one go: a pipe closed before the write makes it fail with EPIPE.
     const child = spawn(process.execPath, [BIN, 'demo', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -11,7 +11,6 @@ import type { AnalyzeFlags } from '../commands/analyze.js'
 import { thresholdsFor } from '../../core/thresholds.js'
 import { exitCodeForFindings, thresholdsGivenTo } from '../judgement-options.js'
 import { stderrPalette, stdoutPalette, terminalWidth, writeJson, writeReportFile } from '../output.js'
-import { PgleakError } from '../../errors.js'
 
 const PROGRESS_MIN_BYTES = 50 * 1024 * 1024
 
@@ -53,22 +52,24 @@ export async function runAnalyze(files: readonly string[], flags: AnalyzeFlags, 
       logs.push(file)
       continue
     }
-    if (flags.html && htmlWritten) throw new PgleakError('USAGE', '--html writes the report of one recording', { hint: 'Run analyze once per recording, each with its own --html file.' })
     const result = await analyzeRecording(file, overrides)
     if (result.skipped.count > 0) {
       process.stderr.write(`${stderrPalette(flags).yellow('!')} ${file}: skipped ${result.skipped.count} line(s) that are not recording events (first: line ${result.skipped.firstLineNumbers.join(', ')})\n`)
     }
-    if (flags.html) {
-      const { htmlReportOfWatch, renderHtmlReport } = await import('../../render/html/html-report.js')
-      writeReportFile(flags.html, renderHtmlReport(htmlReportOfWatch(result, `pgleak analyze ${basename(file)}`), { redact: flags.redact }), '--html', 'pgleak.html')
-      htmlWritten = true
-    }
     if (flags.json) writeJson(watchJsonDocument(result, { recording: file, skippedLines: result.skipped.count }))
     else process.stdout.write(`${renderWatchSummary(stdoutPalette(flags), result, { title: `pgleak analyze ${file}`, width: terminalWidth() })}\n`)
+    if (flags.html) {
+      if (htmlWritten) {
+        process.stderr.write(`${stderrPalette(flags).yellow('!')} --html holds one report: ${file} is reported above but not charted; run analyze on it with its own --html file\n`)
+      } else {
+        const { htmlReportOfWatch, renderHtmlReport } = await import('../../render/html/html-report.js')
+        writeReportFile(flags.html, renderHtmlReport(htmlReportOfWatch(result, `pgleak analyze ${basename(file)}`), { redact: flags.redact }), '--html', 'pgleak.html')
+        htmlWritten = true
+      }
+    }
     exitCode = Math.max(exitCode, exitCodeForFindings(result.findings, flags.failOn))
   }
   if (logs.length > 0) {
-    if (flags.html && htmlWritten) throw new PgleakError('USAGE', '--html writes the report of one recording, or of the logs, not both', { hint: 'Run analyze once for the recording and once for the logs, each with its own --html file.' })
     const progress = progressReporter()
     const analysis = await analyzePoolLogs(logs, {
       ...(logFormat !== undefined ? { format: logFormat } : {}),
@@ -77,13 +78,17 @@ export async function runAnalyze(files: readonly string[], flags: AnalyzeFlags, 
       ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
       ...(flags.poolSize !== undefined ? { assumedPoolSize: flags.poolSize } : {}),
     })
-    if (flags.html) {
-      const { htmlReportOfLogs, renderHtmlReport } = await import('../../render/html/html-report.js')
-      const title = `pgleak analyze ${logs.map((file) => basename(file)).join(', ')}`
-      writeReportFile(flags.html, renderHtmlReport(htmlReportOfLogs(analysis, title, flags.maxConnections), { redact: flags.redact }), '--html', 'pgleak.html')
-    }
     if (flags.json) writeJson(logAnalysisJsonDocument(analysis))
     else process.stdout.write(`${renderLogAnalysis(stdoutPalette(flags), analysis, terminalWidth())}\n`)
+    if (flags.html) {
+      if (htmlWritten) {
+        process.stderr.write(`${stderrPalette(flags).yellow('!')} --html holds one report, a recording's: the logs are reported above but not charted; run analyze on them with their own --html file\n`)
+      } else {
+        const { htmlReportOfLogs, renderHtmlReport } = await import('../../render/html/html-report.js')
+        const title = `pgleak analyze ${logs.map((file) => basename(file)).join(', ')}`
+        writeReportFile(flags.html, renderHtmlReport(htmlReportOfLogs(analysis, title, flags.maxConnections), { redact: flags.redact }), '--html', 'pgleak.html')
+      }
+    }
     exitCode = Math.max(exitCode, exitCodeForFindings(analysis.findings, flags.failOn))
   }
   return exitCode

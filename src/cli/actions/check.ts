@@ -66,10 +66,6 @@ export async function runCheck(argv: readonly string[], flags: CheckFlags, confi
   }
 
   process.stderr.write(`${renderCheckText(palette, result, flags.failOn, terminalWidth())}\n`)
-  if (flags.html) {
-    const { htmlReportOfCheck, renderHtmlReport } = await import('../../render/html/html-report.js')
-    writeReportFile(flags.html, renderHtmlReport(htmlReportOfCheck(result), { redact: flags.redact }), '--html', 'pgleak.html')
-  }
   const location: AnnotationLocation | undefined = configPath ? { file: configPath } : undefined
   const report = renderReport(result, format, flags.failOn, location)
   if (report !== undefined) {
@@ -80,6 +76,11 @@ export async function runCheck(argv: readonly string[], flags: CheckFlags, confi
     if (format !== 'github') process.stdout.write(annotations(result.findings, flags.failOn, location))
     const summaryPath = process.env.GITHUB_STEP_SUMMARY
     if (summaryPath) appendFileSync(summaryPath, renderCheckMarkdown(result, flags.failOn))
+  }
+  // After every other report: a path that cannot be written must not cost the run's verdict.
+  if (flags.html) {
+    const { htmlReportOfCheck, renderHtmlReport } = await import('../../render/html/html-report.js')
+    writeReportFile(flags.html, renderHtmlReport(htmlReportOfCheck(result), { redact: flags.redact }), '--html', 'pgleak.html')
   }
   // The command's own failure wins, so a failing test suite still fails the job with its own code.
   if (result.command && result.command.status !== 0) return result.command.status

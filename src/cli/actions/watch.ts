@@ -116,14 +116,15 @@ export async function runWatch(flags: WatchFlags, options: WatchOptions): Promis
     if (screen) process.stdout.on('resize', onResize)
     const result = await watch({ ...options, signal: controller.signal, onEvent })
     screen?.close()
-    if (flags.html) {
-      const { htmlReportOfWatch, renderHtmlReport } = await import('../../render/html/html-report.js')
-      writeReportFile(flags.html, renderHtmlReport(htmlReportOfWatch(result, 'pgleak watch'), { redact: flags.redact }), '--html', 'pgleak.html')
-    }
     if (flags.json) writeJson(watchJsonDocument(result, options.recordPath ? { recording: options.recordPath } : {}))
     else {
       const out = flags.ndjson ? process.stderr : process.stdout
       out.write(`\n${renderWatchSummary(flags.ndjson ? stderrPalette(flags) : stdoutPalette(flags), result, { title: 'pgleak watch', width: terminalWidth() })}\n`)
+    }
+    // After the summary: a report path that cannot be written must not cost the user what was seen.
+    if (flags.html) {
+      const { htmlReportOfWatch, renderHtmlReport } = await import('../../render/html/html-report.js')
+      writeReportFile(flags.html, renderHtmlReport(htmlReportOfWatch(result, 'pgleak watch'), { redact: flags.redact }), '--html', 'pgleak.html')
     }
     return exitCodeForFindings(result.findings, flags.failOn)
   } finally {
