@@ -126,6 +126,11 @@ describe('pgleak check -- command', () => {
     expect(budget).toMatchObject({ severity: 'error', subject: { application: 'greedy-suite' }, evidence: { scope: 'budget', connections: 8, limit: 5 } })
     expect(budget?.evidence.holders).toEqual([expect.objectContaining({ group: 'greedy-suite', connections: 8 })])
     expect(document.peakConnections).toBe(8)
+    // Each check's outcome: the budget given is judged (and failed); the pool checks had no pool log.
+    const checks = document.checks as { name: string; status: string; reason?: string }[]
+    expect(checks.find((c) => c.name === 'max-connections')).toEqual({ name: 'max-connections', status: 'failed' })
+    expect(checks.find((c) => c.name === 'pool-imbalance')).toEqual({ name: 'pool-imbalance', status: 'skipped', reason: 'no pool log: give --pool-log' })
+    expect(checks.find((c) => c.name === 'headroom')?.status).toBe('passed')
   })
 
   it('with --pool-log, names the test that checked out a client and never released it', async () => {

@@ -1,6 +1,7 @@
 // What `pgleak check` does, loaded only when it runs: commands/ holds the flags.
 import { appendFileSync } from 'node:fs'
 import { check, type CheckResult } from '../../check.js'
+import { checkOutcomes } from '../../core/check-outcomes.js'
 import { isAtLeast, type Severity } from '../../core/finding.js'
 import type { TrackedFinding } from '../../core/finding-tracker.js'
 import { renderCheckText } from '../../render/check-text.js'
@@ -101,7 +102,7 @@ function renderReport(result: CheckResult, format: CheckFormat, failOn: Severity
     case 'text':
       return undefined
     case 'json':
-      return `${JSON.stringify(checkJsonDocument(result), null, 2)}\n`
+      return `${JSON.stringify(checkJsonDocument(result, failOn), null, 2)}\n`
     case 'junit':
       return renderJunit(result, failOn)
     case 'github':
@@ -111,12 +112,14 @@ function renderReport(result: CheckResult, format: CheckFormat, failOn: Severity
   }
 }
 
-function checkJsonDocument(result: CheckResult): unknown {
+function checkJsonDocument(result: CheckResult, failOn: Severity): unknown {
+  // Each check's outcome, as JUnit and the Markdown summary give it: a skipped one says why.
+  const checks = checkOutcomes(result.findings, failOn, result.inputs).map((o) => ({ name: o.name, status: o.status, ...(o.status === 'skipped' ? { reason: o.reason } : {}) }))
   return toJsonDocument({
     server: result.server,
     window: { from: new Date(result.window.fromMillis).toISOString(), to: new Date(result.window.toMillis).toISOString(), samples: result.window.samples },
     findings: result.findings,
-    extra: { command: result.command, scope: result.scope, peakConnections: result.peakConnections, gaps: result.gaps, ...(result.databaseLostAtEnd !== undefined ? { databaseLostAtEnd: result.databaseLostAtEnd } : {}) },
+    extra: { command: result.command, scope: result.scope, peakConnections: result.peakConnections, checks, gaps: result.gaps, ...(result.databaseLostAtEnd !== undefined ? { databaseLostAtEnd: result.databaseLostAtEnd } : {}) },
   })
 }
 
