@@ -3,6 +3,7 @@
 // per application. Bounded like the timeline's series: a week of logs keeps
 // minute buckets, not every event.
 import type { PoolEvent } from './pool-event.js'
+import { extentOf } from './series-math.js'
 import { CountSeries } from './timeline/count-series.js'
 
 const MINUTE_MILLIS = 60_000
@@ -53,10 +54,9 @@ export class PoolActivity {
   /** Server sessions opened (or closed) in each minute, per application; minutes without one count 0. */
   sessionsPerMinute(which: 'opened' | 'closed'): ActivitySeries[] {
     const byApplication = this.#perMinute[which]
-    const minutes = [...this.#perMinute.opened.values(), ...this.#perMinute.closed.values()].flatMap((m) => [...m.keys()])
-    if (minutes.length === 0) return []
-    const first = Math.min(...minutes)
-    const last = Math.max(...minutes)
+    const span = extentOf([...this.#perMinute.opened.values(), ...this.#perMinute.closed.values()].flatMap((m) => [...m.keys()]))
+    if (!span) return []
+    const { min: first, max: last } = span
     return [...byApplication].map(([name, counts]) => {
       const points: { atMillis: number; count: number }[] = []
       for (let minute = first; minute <= last + MINUTE_MILLIS; minute += MINUTE_MILLIS) points.push({ atMillis: minute, count: counts.get(minute) ?? 0 })

@@ -72,3 +72,17 @@ export function rangeOf(points: readonly SeriesPoint[], fromMillis: number, toMi
   }
   return Number.isFinite(min) ? { min, max } : undefined
 }
+
+/**
+ * The lowest and highest of `values`, or undefined for none. A loop, not Math.min(...values): a
+ * spread of a week of minutes or a day of polls overflows the call stack.
+ */
+export function extentOf(values: Iterable<number>): { min: number; max: number } | undefined {
+  let min = Number.POSITIVE_INFINITY
+  let max = Number.NEGATIVE_INFINITY
+  for (const value of values) {
+    if (value < min) min = value
+    if (value > max) max = value
+  }
+  return min <= max ? { min, max } : undefined
+}

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { analyzePoolLogs } from '../../src/analyze-logs.js'
+import { PoolActivity } from '../../src/core/pool-activity.js'
 
 const fixture = (path: string): string => fileURLToPath(new URL(`../fixtures/pool-logs/${path}`, import.meta.url))
 
@@ -24,5 +25,13 @@ describe('pool activity over time', () => {
     const sessions = [...analysis.ledger.serverSessions.values()].reduce((sum, stats) => sum + stats.started, 0)
     expect(total).toBe(sessions)
     expect(opened.map((s) => s.name)).toContain('leaky-api')
+  })
+
+  it('charts a log of many minutes without overflowing: 200,000 minutes of sessions', () => {
+    const activity = new PoolActivity()
+    for (let minute = 0; minute < 200_000; minute++) activity.ingest({ type: 'session-start', source: 'postgres', atMillis: minute * 60_000, line: minute + 1, pool: 'server', application: 'api' })
+    const [api] = activity.sessionsPerMinute('opened')
+    expect(api!.points).toHaveLength(200_001)
+    expect(api!.points.reduce((sum, p) => sum + p.count, 0)).toBe(200_000)
   })
 })

@@ -1,6 +1,7 @@
 // Client connections per group over time as an inline SVG: stacked areas,
 // the usable-slot and max_connections lines, and a numbered marker where each
 // finding was first seen. No script: the file opens offline and prints.
+import { extentOf } from '../../core/series-math.js'
 import { escapeXml } from '../xml-escape.js'
 
 export interface ChartSeries {
@@ -75,12 +76,12 @@ function clock(millis: number, spanMillis: number): string {
 }
 
 export function renderConnectionsChart(chart: ConnectionsChart): string {
-  const all = chart.series.flatMap((s) => s.points)
-  if (all.length === 0) return '<p class="empty">No poll was answered: nothing to draw.</p>'
-  const fromMillis = Math.min(...all.map((p) => p.atMillis))
-  const toMillis = Math.max(fromMillis + 1000, ...all.map((p) => p.atMillis))
+  const span = extentOf(chart.series.flatMap((s) => s.points.map((p) => p.atMillis)))
+  if (!span) return '<p class="empty">No poll was answered: nothing to draw.</p>'
+  const fromMillis = span.min
+  const toMillis = Math.max(fromMillis + 1000, span.max)
   const cols = columns(chart.series, fromMillis, toMillis)
-  const stackedMax = Math.max(1, ...cols.map((c) => c.counts.reduce((a, b) => a + b, 0)))
+  const stackedMax = Math.max(1, extentOf(cols.map((c) => c.counts.reduce((a, b) => a + b, 0)))?.max ?? 0)
   const yTicks = ticks(Math.max(stackedMax, chart.usableSlots ?? 0, chart.maxConnections ?? 0))
   const yMax = yTicks[yTicks.length - 1]!
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right

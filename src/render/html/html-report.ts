@@ -8,6 +8,7 @@ import { groupLabel } from '../../core/group-subject.js'
 import type { Finding } from '../../core/finding.js'
 import type { TrackedFinding } from '../../core/finding-tracker.js'
 import { redactQuery } from '../../core/redact-query.js'
+import { extentOf } from '../../core/series-math.js'
 import { usableSlots } from '../../core/snapshot.js'
 import type { WatchResult } from '../../watch.js'
 import { PGLEAK_VERSION } from '../../version.js'
@@ -32,7 +33,7 @@ export interface HtmlReportOptions {
 }
 
 function peak(series: ChartSeries): number {
-  return Math.max(0, ...series.points.map((p) => p.count))
+  return extentOf(series.points.map((p) => p.count))?.max ?? 0
 }
 
 /** The biggest groups apart, the others summed at each poll. */
