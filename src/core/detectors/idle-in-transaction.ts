@@ -5,6 +5,7 @@ import { applicationLabel, secondsBetween, subjectOf, wholeSecondsBetween } from
 import { formatDuration } from '../duration.js'
 import type { IdleInTransactionFinding, Severity } from '../finding.js'
 import { groupLabel, groupSubject } from '../group-subject.js'
+import type { GroupKey } from '../grouping.js'
 import { isIgnored } from '../ignore-rule.js'
 import type { DetectorInput } from './detector-input.js'
 
@@ -69,9 +70,14 @@ function pileSize(oldestFirst: readonly Idle[]): number {
   return 0
 }
 
-function pileFindings(idle: readonly Idle[], input: DetectorInput, waiters: () => Map<number, number[]>): { findings: IdleInTransactionFinding[]; piled: Set<number> } {
+function pileFindings(
+  idle: readonly Idle[],
+  input: DetectorInput,
+  waiters: () => Map<number, number[]>,
+): { findings: IdleInTransactionFinding[]; piled: Set<number>; piledGroups: Set<string> } {
   const findings: IdleInTransactionFinding[] = []
   const piled = new Set<number>()
+  const piledGroups = new Set<string>()
   const byGroup = groupMembers(idle.map((i) => i.backend), input.groupBy)
   const ageOf = new Map(idle.map((i) => [i.backend.pid, i.ageSeconds]))
   for (const { key, backends } of byGroup.values()) {
@@ -84,6 +90,7 @@ function pileFindings(idle: readonly Idle[], input: DetectorInput, waiters: () =
     for (const i of pile) if (!waiters().has(i.backend.pid)) piled.add(i.backend.pid)
     const oldest = pile[0]!
     const label = groupLabel(key)
+    piledGroups.add(label)
     const aborted = pile.some((i) => i.backend.state === 'idle in transaction (aborted)')
     findings.push({
       kind: 'idle-in-transaction',
@@ -107,13 +114,82 @@ function pileFindings(idle: readonly Idle[], input: DetectorInput, waiters: () =
         `Set idle_in_transaction_session_timeout so the server ends such sessions; to end these now: ${terminateSql(groupSubject(key), ['idle in transaction', 'idle in transaction (aborted)'], `${Math.max(1, Math.floor(pile[k - 1]!.ageSeconds))} seconds`)}`,
     })
   }
-  return { findings, piled }
+  return { findings, piled, piledGroups }
+}
+
+function sessionFinding(idle: Idle, input: DetectorInput, blocking: readonly number[]): IdleInTransactionFinding {
+  const { backend, ageSeconds } = idle
+  const severity: Severity = blocking.length > 0 || ageSeconds >= input.thresholds.idleInTransactionSeconds * ERROR_MULTIPLE ? 'error' : 'warning'
+  const aborted = backend.state === 'idle in transaction (aborted)'
+  const blockingText = blocking.length > 0 ? `, blocking ${blocking.length} session${blocking.length === 1 ? '' : 's'}` : ''
+  return {
+    kind: 'idle-in-transaction',
+    severity,
+    title: `${applicationLabel(backend)} (pid ${backend.pid}) ${aborted ? 'left a failed transaction open' : 'holds a transaction open'} for ${formatDuration(ageSeconds)}${blockingText}`,
+    subject: subjectOf(backend),
+    pids: [backend.pid],
+    evidence: {
+      scope: 'session',
+      ageSeconds: Math.round(ageSeconds),
+      transactionAgeSeconds: wholeSecondsBetween(backend.xactStartMillis, input.snapshot.sampledAtMillis),
+      state: aborted ? 'idle in transaction (aborted)' : 'idle in transaction',
+      blocking,
+      lastQuery: backend.query,
+      xminAge: backend.xminAge,
+      connectionAgeSeconds: wholeSecondsBetween(backend.backendStartMillis, input.snapshot.sampledAtMillis),
+    },
+    advice: advice(backend, blocking),
+  }
+}
+
+/**
+ * Several sessions of one group past the threshold (too few or too young for a pile): one finding
+ * with their pids, since the cause and the fix are the group's, not each session's.
+ */
+function sessionsFinding(key: GroupKey, oldestFirst: readonly Idle[], input: DetectorInput, waiters: Map<number, number[]>): IdleInTransactionFinding {
+  const label = groupLabel(key)
+  const oldest = oldestFirst[0]!
+  const youngest = oldestFirst[oldestFirst.length - 1]!
+  const blockers = oldestFirst.filter((i) => waiters.has(i.backend.pid))
+  const blocking = [...new Set(blockers.flatMap((i) => waiters.get(i.backend.pid)!))]
+  const aborted = oldestFirst.filter((i) => i.backend.state === 'idle in transaction (aborted)').length
+  const n = oldestFirst.length
+  const severity: Severity =
+    n >= PILE_ERROR_SESSIONS || blocking.length > 0 || oldest.ageSeconds >= input.thresholds.idleInTransactionSeconds * ERROR_MULTIPLE ? 'error' : 'warning'
+  const blockingText = blocking.length > 0 ? `, blocking ${blocking.length} session${blocking.length === 1 ? '' : 's'}` : ''
+  const locks = blockers.map((i) => {
+    const waiting = waiters.get(i.backend.pid)!
+    return `Pid ${i.backend.pid} holds locks that pid ${waiting.join(', ')} ${waiting.length === 1 ? 'is' : 'are'} waiting for. `
+  })
+  return {
+    kind: 'idle-in-transaction',
+    severity,
+    title: `${label} has ${n} sessions idle in transaction for ${formatDuration(Math.round(youngest.ageSeconds))} or more (oldest ${formatDuration(Math.round(oldest.ageSeconds))})${blockingText}`,
+    subject: groupSubject(key),
+    pids: oldestFirst.slice(0, MAX_PIDS).map((i) => i.backend.pid),
+    evidence: {
+      scope: 'group',
+      sessions: n,
+      ageSeconds: Math.round(oldest.ageSeconds),
+      minAgeSeconds: Math.round(youngest.ageSeconds),
+      newInLast10Seconds: oldestFirst.filter((i) => i.ageSeconds <= 10).length,
+      blocking,
+      lastQuery: oldest.backend.query,
+    },
+    advice:
+      `${n} sessions of ${label} sit idle inside transactions that were neither committed nor rolled back. ` +
+      (aborted > 0 ? `${aborted === n ? 'All' : aborted} of them are in failed transactions: roll back in the error path (session.rollback(), ROLLBACK in a catch) and use a session per request. ` : '') +
+      locks.join('') +
+      'End transactions before slow work, call Session.remove() (SQLAlchemy) at the end of each request, and release() node-postgres clients in a finally block after COMMIT or ROLLBACK. ' +
+      `Set idle_in_transaction_session_timeout so the server ends such sessions; to end these now: ${terminateSql(groupSubject(key), ['idle in transaction', 'idle in transaction (aborted)'], `${Math.max(1, Math.floor(youngest.ageSeconds))} seconds`)}`,
+  }
 }
 
 /**
  * Sessions idle inside an open transaction for longer than the threshold, worse when they block
  * others; and, long before any one passes it, one group's sessions piling up idle in transaction.
- * A session in a pile is reported there, not on its own, unless others wait on its locks.
+ * A session in a pile is reported there, not on its own, unless others wait on its locks; several
+ * sessions of one group past the threshold are one finding.
  */
 export function detectIdleInTransaction(input: DetectorInput): IdleInTransactionFinding[] {
   const { backends, sampledAtMillis } = input.snapshot
@@ -126,33 +202,16 @@ export function detectIdleInTransaction(input: DetectorInput): IdleInTransaction
     if (ageSeconds !== null) idle.push({ backend, ageSeconds })
   }
   if (idle.length === 0) return []
-  const { findings, piled } = pileFindings(idle, input, waiters)
-  for (const { backend, ageSeconds } of idle) {
-    if (ageSeconds < input.thresholds.idleInTransactionSeconds || piled.has(backend.pid)) continue
-    const blocking = waiters().get(backend.pid) ?? NOBODY
-    const severity: Severity =
-      blocking.length > 0 || ageSeconds >= input.thresholds.idleInTransactionSeconds * ERROR_MULTIPLE ? 'error' : 'warning'
-    const aborted = backend.state === 'idle in transaction (aborted)'
-    const blockingText = blocking.length > 0 ? `, blocking ${blocking.length} session${blocking.length === 1 ? '' : 's'}` : ''
-    findings.push({
-      kind: 'idle-in-transaction',
-      severity,
-      title: `${applicationLabel(backend)} (pid ${backend.pid}) ${aborted ? 'left a failed transaction open' : 'holds a transaction open'} for ${formatDuration(ageSeconds)}${blockingText}`,
-      subject: subjectOf(backend),
-      pids: [backend.pid],
-      evidence: {
-        scope: 'session',
-        ageSeconds: Math.round(ageSeconds),
-        transactionAgeSeconds: wholeSecondsBetween(backend.xactStartMillis, sampledAtMillis),
-        state: aborted ? 'idle in transaction (aborted)' : 'idle in transaction',
-        blocking,
-        lastQuery: backend.query,
-        xminAge: backend.xminAge,
-        connectionAgeSeconds: wholeSecondsBetween(backend.backendStartMillis, sampledAtMillis),
-      },
-      advice: advice(backend, blocking),
-    })
+  const { findings, piled, piledGroups } = pileFindings(idle, input, waiters)
+  const past = idle.filter((i) => i.ageSeconds >= input.thresholds.idleInTransactionSeconds && !piled.has(i.backend.pid))
+  if (past.length === 0) return findings
+  const ageOf = new Map(past.map((i) => [i.backend.pid, i]))
+  for (const { key, backends: members } of groupMembers(past.map((i) => i.backend), input.groupBy).values()) {
+    const oldestFirst = members.map((b) => ageOf.get(b.pid)!).sort((a, b) => b.ageSeconds - a.ageSeconds)
+    // A group with a pile keeps that finding's key: its sessions that also block are reported one by one.
+    if (oldestFirst.length === 1 || piledGroups.has(groupLabel(key))) {
+      for (const i of oldestFirst) findings.push(sessionFinding(i, input, waiters().get(i.backend.pid) ?? NOBODY))
+    } else findings.push(sessionsFinding(key, oldestFirst, input, waiters()))
   }
   return findings
 }
-

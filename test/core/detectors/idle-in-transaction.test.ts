@@ -41,11 +41,31 @@ describe('detectIdleInTransaction', () => {
     // pg_blocking_pids can name a blocker twice; a waiter may wait on both holders.
     const both = backend({ state: 'active', waitEventType: 'Lock', blockedBy: [first.pid, first.pid, second.pid] })
     const one = backend({ state: 'active', waitEventType: 'Lock', blockedBy: [first.pid] })
-    const findings = detectIdleInTransaction(input([one, first, both, second, backend()]))
-    expect(findings.map((f) => [f.pids[0], f.evidence.blocking])).toEqual([
-      [first.pid, [one.pid, both.pid]],
-      [second.pid, [both.pid]],
+    const [finding, ...rest] = detectIdleInTransaction(input([one, first, both, second, backend()]))
+    expect(rest).toEqual([])
+    expect(finding?.evidence.blocking).toEqual([both.pid, one.pid])
+    expect(finding?.advice).toContain(`Pid ${second.pid} holds locks that pid ${both.pid} is waiting for.`)
+    expect(finding?.advice).toContain(`Pid ${first.pid} holds locks that pid ${one.pid}, ${both.pid} are waiting for.`)
+  })
+
+  it('makes several sessions of one application past the threshold one finding with their pids, oldest first', () => {
+    // Three or more would be a pile; two past the threshold are one finding too.
+    const billing = [31, 200].map((idleSeconds) => idleInTransaction({ application: 'billing-worker', idleSeconds }))
+    const other = idleInTransaction({ application: 'reports', idleSeconds: 60 })
+    const findings = detectIdleInTransaction(input([...billing, other, backend()]))
+    expect(findings.map((f) => [f.subject.application, f.evidence.scope, f.pids])).toEqual([
+      ['billing-worker', 'group', [billing[1]!.pid, billing[0]!.pid]],
+      ['reports', 'session', [other.pid]],
     ])
+    const [group] = findings
+    expect(group).toMatchObject({
+      severity: 'warning',
+      title: 'billing-worker has 2 sessions idle in transaction for 31s or more (oldest 3m20s)',
+      evidence: { scope: 'group', sessions: 2, ageSeconds: 200, minAgeSeconds: 31, blocking: [] },
+    })
+    // The advice is said once, and its SQL ends both (the younger is 31 s idle).
+    expect(group?.advice.match(/idle_in_transaction_session_timeout/g)).toHaveLength(1)
+    expect(group?.advice).toContain("application_name = 'billing-worker' AND state IN ('idle in transaction', 'idle in transaction (aborted)') AND state_change < now() - interval '31 seconds'")
   })
 
   it('is an error when idle for ten times the threshold', () => {
