@@ -139,6 +139,11 @@ export interface ConnectionGrowthEvidence {
   readonly etaSeconds: number | null
   /** What runs out: the server's usable slots, or a role's or database's CONNECTION LIMIT. */
   readonly limit: { readonly scope: 'server' | 'role' | 'database'; readonly name: string | null; readonly connections: number; readonly limit: number } | null
+  /**
+   * The rise has run into `limit` and stays there: the leak goes on, it has nowhere left to go
+   * (new connections are being refused). The finding stays until the connections come back down.
+   */
+  readonly limitReached: boolean
 }
 
 export interface ChurnEvidence {

@@ -40,7 +40,9 @@ export function formatEvidence(finding: Finding, maxQueryLength = 100): string {
     case 'connection-growth': {
       const e = finding.evidence
       const parts = [`+${e.slopePerMinute}/min since ${e.since.slice(11, 19)}`, `floor ${e.floorConnections} (risen ${e.risenBy})`, `now ${e.connections}`, `confidence ${e.confidence}`]
-      if (e.etaSeconds !== null && e.limit) parts.push(`${e.limit.scope === 'server' ? 'usable slots' : `${e.limit.scope} ${e.limit.name} limit`} gone in ~${formatDuration(e.etaSeconds)}`)
+      const limitName = e.limit ? (e.limit.scope === 'server' ? 'usable slots' : `${e.limit.scope} ${e.limit.name} limit`) : ''
+      if (e.limitReached && e.limit) parts.push(`${limitName} reached: ${e.limit.connections} of ${e.limit.limit}`)
+      else if (e.etaSeconds !== null && e.limit) parts.push(`${limitName} gone in ~${formatDuration(e.etaSeconds)}`)
       return parts.join(' · ')
     }
     case 'pooler-client-growth': {

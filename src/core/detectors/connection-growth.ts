@@ -1,4 +1,4 @@
-import { isClientBackend, isIdleInTransaction } from '../backend.js'
+import { isClientBackend, isIdleInTransaction, type Backend } from '../backend.js'
 import { formatDuration } from '../duration.js'
 import type { ConnectionGrowthEvidence, ConnectionGrowthFinding } from '../finding.js'
 import { groupLabel, groupSubject } from '../group-subject.js'
@@ -37,17 +37,23 @@ export function detectConnectionGrowth(input: TimelineDetectorInput): Connection
   const analysisFrom = Math.max(since, now - MAX_ANALYSIS_MILLIS)
 
   const findings: ConnectionGrowthFinding[] = []
+  const limits = new LimitCounts(timeline.latest?.backends ?? [])
   for (const group of timeline.groups) {
-    const evidence = judgeGroup(group, input, { now, analysisFrom, floorWindow })
+    const evidence = judgeGroup(group, input, { now, analysisFrom, floorWindow }, limits)
     if (!evidence) continue
     const label = groupLabel(group.key)
     const eta = evidence.etaSeconds
+    const limitName = evidence.limit ? (evidence.limit.scope === 'server' ? 'usable slots' : `${evidence.limit.scope} limit`) : ''
     findings.push({
       kind: 'connection-growth',
       severity: eta !== null && eta <= URGENT_ETA_SECONDS ? 'error' : 'warning',
       title:
         `${label} keeps opening connections it never closes: +${evidence.slopePerMinute}/min` +
-        (eta !== null && evidence.limit ? `, ${evidence.limit.scope === 'server' ? 'usable slots' : `${evidence.limit.scope} limit`} gone in ~${formatDuration(eta)}` : ''),
+        (evidence.limitReached && evidence.limit
+          ? `, ${limitName} reached (${evidence.limit.connections} of ${evidence.limit.limit})`
+          : eta !== null && evidence.limit
+            ? `, ${limitName} gone in ~${formatDuration(eta)}`
+            : ''),
       subject: groupSubject(group.key),
       pids: [],
       evidence,
@@ -61,16 +67,28 @@ export function detectConnectionGrowth(input: TimelineDetectorInput): Connection
   return findings
 }
 
+/** A limit with no more than this share of it free (at least one slot) is reached: others' churn takes the last few. */
+const REACHED_FREE_SHARE = 0.02
+
+export function isLimitReached(limit: NonNullable<ConnectionGrowthEvidence['limit']>): boolean {
+  return limit.limit - limit.connections <= Math.max(1, Math.round(limit.limit * REACHED_FREE_SHARE))
+}
+
 function judgeGroup(
   group: GroupTimeline,
   input: TimelineDetectorInput,
   window: { now: number; analysisFrom: number; floorWindow: number },
+  limits: LimitCounts,
 ): ConnectionGrowthEvidence | undefined {
   const { now, analysisFrom, floorWindow } = window
-  // Cheap first: a group whose count has not gone up lately is not growing, whatever its history.
+  // Cheap first: a group whose count has not gone up lately is not growing, whatever its history,
+  // unless it has run into its limit and cannot go up.
   const latest = group.series.latest
   const lately = group.series.range(now - Math.max(floorWindow / 3, 3 * input.timeline.meanIntervalMillis), now)
-  if (latest === undefined || !lately || latest <= lately.min) return undefined
+  if (latest === undefined || !lately) return undefined
+  const limit = nearestLimit(group, input, limits)
+  const isAtLimit = isLimitReached(limit)
+  if (latest <= lately.min && !isAtLimit) return undefined
   const points = group.series.points(analysisFrom)
   const floor = trailingMinimum(points, floorWindow).filter((p) => p.atMillis >= analysisFrom + floorWindow)
   if (floor.length < 5) return undefined
@@ -85,16 +103,20 @@ function judgeGroup(
   // Still rising: lately the group never dips back to where it stood most of a window ago, and its
   // count went up in the last stretch. A pool that warmed up and levelled off fails the second test;
   // a leak that hit the limit has not levelled off, it has nowhere left to go.
-  const limit = nearestLimit(group, input)
   const recent = rangeOf(points, now - floorWindow / 4, now)
   const earlier = rangeOf(points, now - floorWindow, now - (floorWindow * 3) / 4)
   if (!recent || !earlier) return undefined
-  const isPinned = limit !== null && limit.connections >= limit.limit && recent.min >= earlier.max
+  const isPinned = isAtLimit && recent.min >= earlier.min
   if (recent.min < earlier.max + 1 && !isPinned) return undefined
 
+  // Pinned at the limit, the floor is judged up to where it got there: a plateau after it is the
+  // limit's doing, not a pool that levelled off.
+  let riseEnd = floor.length
+  if (isPinned) while (riseEnd > 5 && floor[riseEnd - 2]!.min === last) riseEnd--
+  const rise = floor.slice(0, riseEnd)
   const fit = linearFit(
-    floor.map((p) => p.atMillis),
-    floor.map((p) => p.min),
+    rise.map((p) => p.atMillis),
+    rise.map((p) => p.min),
   )
   if (fit.slope <= 0 || fit.r2 < MIN_FIT) return undefined
 
@@ -103,7 +125,6 @@ function judgeGroup(
   const sinceMillis = Math.max(analysisFrom, floor[startIndex]!.atMillis - floorWindow)
   if (isWarmingUp(group, input, sinceMillis, now)) return undefined
   const slopePerSecond = fit.slope * 1000
-  const etaSeconds = limit ? Math.max(0, Math.round((limit.limit - limit.connections) / slopePerSecond)) : null
   return {
     slopePerMinute: Math.round(slopePerSecond * 60 * 10) / 10,
     confidence: Math.round(fit.r2 * 100) / 100,
@@ -112,8 +133,9 @@ function judgeGroup(
     floorConnections: last,
     risenBy,
     windowSeconds: Math.round((now - analysisFrom) / 1000),
-    etaSeconds,
+    etaSeconds: isPinned ? 0 : Math.max(0, Math.round((limit.limit - limit.connections) / slopePerSecond)),
     limit,
+    limitReached: isPinned,
   }
 }
 
@@ -143,20 +165,49 @@ function isWarmingUp(group: GroupTimeline, input: TimelineDetectorInput, sinceMi
   return old > 0 && reused >= WARMING_SHARE * old
 }
 
+/** The latest poll's client connections, counted once per evaluation: by role and database only when a group has such a limit. */
+class LimitCounts {
+  readonly #backends: readonly Backend[]
+  #byUser: Map<string, number> | undefined
+  #byDatabase: Map<string, number> | undefined
+  readonly clients: number
+
+  constructor(backends: readonly Backend[]) {
+    this.#backends = backends.filter(isClientBackend)
+    this.clients = this.#backends.length
+  }
+
+  ofUser(user: string): number {
+    this.#byUser ??= countBy(this.#backends, (b) => b.user)
+    return this.#byUser.get(user) ?? 0
+  }
+
+  ofDatabase(database: string): number {
+    this.#byDatabase ??= countBy(this.#backends, (b) => b.database)
+    return this.#byDatabase.get(database) ?? 0
+  }
+}
+
+function countBy(backends: readonly Backend[], keyOf: (backend: Backend) => string | null): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const backend of backends) {
+    const key = keyOf(backend)
+    if (key !== null) counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  return counts
+}
+
 /** The limit this group runs into first: its role's or database's CONNECTION LIMIT, else the usable slots. */
-function nearestLimit(group: GroupTimeline, input: TimelineDetectorInput): ConnectionGrowthEvidence['limit'] {
-  const backends = input.timeline.latest?.backends.filter(isClientBackend) ?? []
+function nearestLimit(group: GroupTimeline, input: TimelineDetectorInput, counts: LimitCounts): NonNullable<ConnectionGrowthEvidence['limit']> {
   const candidates: NonNullable<ConnectionGrowthEvidence['limit']>[] = [
     // pgleak's own session takes a usable slot too.
-    { scope: 'server', name: null, connections: backends.length + PGLEAK_OWN_CONNECTIONS, limit: usableSlots(input.settings) },
+    { scope: 'server', name: null, connections: counts.clients + PGLEAK_OWN_CONNECTIONS, limit: usableSlots(input.settings) },
   ]
   const user = group.key.user
   const roleLimit = user ? input.settings.roleConnectionLimits[user] : undefined
-  if (user && roleLimit !== undefined) candidates.push({ scope: 'role', name: user, connections: backends.filter((b) => b.user === user).length, limit: roleLimit })
+  if (user && roleLimit !== undefined) candidates.push({ scope: 'role', name: user, connections: counts.ofUser(user), limit: roleLimit })
   const database = group.key.db
   const databaseLimit = database ? input.settings.databaseConnectionLimits[database] : undefined
-  if (database && databaseLimit !== undefined) {
-    candidates.push({ scope: 'database', name: database, connections: backends.filter((b) => b.database === database).length, limit: databaseLimit })
-  }
+  if (database && databaseLimit !== undefined) candidates.push({ scope: 'database', name: database, connections: counts.ofDatabase(database), limit: databaseLimit })
   return candidates.reduce((a, b) => (b.limit - b.connections < a.limit - a.connections ? b : a))
 }

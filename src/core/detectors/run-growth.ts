@@ -3,6 +3,7 @@ import type { ConnectionGrowthFinding } from '../finding.js'
 import { groupLabel, groupSubject } from '../group-subject.js'
 import { linearFit, trailingMinimum } from '../series-math.js'
 import { usableSlots } from '../snapshot.js'
+import { isLimitReached } from './connection-growth.js'
 import type { TimelineDetectorInput } from './timeline-input.js'
 
 const MIN_POINTS = 4
@@ -57,6 +58,7 @@ export function detectGrowthDuringRun(input: TimelineDetectorInput, run: { fromM
         windowSeconds: Math.round(runMillis / 1000),
         etaSeconds: Math.max(0, Math.round((usable - peak) / slopePerSecond)),
         limit: { scope: 'server', name: null, connections: peak, limit: usable },
+        limitReached: isLimitReached({ scope: 'server', name: null, connections: peak, limit: usable }),
       },
       advice:
         `Over the ${formatDuration(runMillis / 1000)} run the lowest number of connections ${label} held rose from ${first} to ${last}: each step opened connections that stayed open ` +
