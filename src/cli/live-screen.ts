@@ -1,6 +1,8 @@
 // The terminal side of the live view: the alternate screen (so the view is
 // redrawn in place and the shell's scrollback is left as it was), a hidden
-// cursor, and single keys from raw-mode stdin.
+// cursor, and keys from raw-mode stdin.
+import type { LiveKey } from '../render/live/live-navigation.js'
+import { parseKeys } from './live-keys.js'
 
 const ENTER_ALTERNATE = '\x1b[?1049h\x1b[?25l'
 const LEAVE_ALTERNATE = '\x1b[?25h\x1b[?1049l'
@@ -11,7 +13,7 @@ const CLEAR_BELOW = '\x1b[J'
 export class LiveScreen {
   readonly #out: NodeJS.WriteStream
   #isOpen = false
-  #onKey: ((key: string) => void) | undefined
+  #onKey: ((key: LiveKey) => void) | undefined
 
   constructor(out: NodeJS.WriteStream) {
     this.#out = out
@@ -21,7 +23,7 @@ export class LiveScreen {
     return { columns: this.#out.columns || 80, rows: this.#out.rows || 24 }
   }
 
-  open(onKey: (key: string) => void): void {
+  open(onKey: (key: LiveKey) => void): void {
     this.#isOpen = true
     this.#out.write(ENTER_ALTERNATE)
     this.#onKey = onKey
@@ -33,7 +35,7 @@ export class LiveScreen {
   }
 
   readonly #handleData = (data: Buffer): void => {
-    for (const key of data.toString('utf8')) this.#onKey?.(key)
+    for (const key of parseKeys(data.toString('utf8'))) this.#onKey?.(key)
   }
 
   draw(lines: readonly string[]): void {

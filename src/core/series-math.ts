@@ -86,3 +86,20 @@ export function extentOf(values: Iterable<number>): { min: number; max: number }
   }
   return min <= max ? { min, max } : undefined
 }
+
+/**
+ * The highest count in each of `spans` equal stretches from `fromMillis` to `toMillis` (a stretch no
+ * point fell in carries the one before): a climb of minutes in a dozen cells, its peaks kept.
+ */
+export function highestPerSpan(points: readonly SeriesPoint[], fromMillis: number, toMillis: number, spans: number): number[] {
+  const spanMillis = Math.max(1, (toMillis - fromMillis) / spans)
+  const highest: (number | undefined)[] = new Array<number | undefined>(spans).fill(undefined)
+  for (const point of points) {
+    if (point.atMillis < fromMillis || point.atMillis > toMillis) continue
+    const index = Math.min(spans - 1, Math.floor((point.atMillis - fromMillis) / spanMillis))
+    highest[index] = Math.max(highest[index] ?? Number.NEGATIVE_INFINITY, point.max)
+  }
+  const counts: number[] = []
+  for (const value of highest) counts.push(value ?? counts[counts.length - 1] ?? 0)
+  return counts
+}

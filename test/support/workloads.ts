@@ -17,6 +17,7 @@ function client(url: string, application: string): pg.Client {
 export function leakConnections(url: string, application: string, everyMillis: number): RunningWorkload {
   const leaked: pg.Client[] = []
   let isStopped = false
+  // Once the server refuses it ("too many clients"), the leak stops, as the application's requests would fail.
   const loop = (async () => {
     while (!isStopped) {
       const c = client(url, application)
@@ -25,7 +26,7 @@ export function leakConnections(url: string, application: string, everyMillis: n
       await c.query('SELECT 1')
       await sleep(everyMillis)
     }
-  })()
+  })().catch(() => {})
   return {
     async stop() {
       isStopped = true

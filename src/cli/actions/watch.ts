@@ -1,8 +1,10 @@
 // What `pgleak watch` does, loaded only when it runs: commands/ holds the flags.
-import type { TrackedFinding } from '../../core/finding-tracker.js'
+import { findingKey, type TrackedFinding } from '../../core/finding-tracker.js'
+import { hasReachedLimit } from '../../render/finding-figure.js'
 import { formatDuration } from '../../core/duration.js'
 import { severityBadge, type Palette } from '../../render/colors.js'
-import { renderLiveFrame, type LiveViewState } from '../../render/live-view.js'
+import { navigate, START_NAVIGATION, type LiveNavigation } from '../../render/live/live-navigation.js'
+import { liveRows, renderLiveFrame, type LiveViewState } from '../../render/live/live-view.js'
 import { renderWatchSummary, watchJsonDocument } from '../../render/watch-summary.js'
 import { watch, type WatchEvent, type WatchOptions } from '../../watch.js'
 import type { WatchFlags } from '../commands/watch.js'
@@ -58,9 +60,12 @@ export async function runWatch(flags: WatchFlags, options: WatchOptions): Promis
   let server: LiveViewState['server'] | undefined
   let isPaused = false
   let status = ''
-  /** Draws the frame even while paused (a resize, the pause itself). */
+  let navigation: LiveNavigation = START_NAVIGATION
+  /** Findings already logged as having reached their limit. */
+  const reached = new Set<string>()
+  /** Draws the frame even while paused (a resize, the pause itself, a key). */
   const redrawPaused = (): void => {
-    if (screen && view) screen.draw(renderLiveFrame(palette, { ...view, status, isPaused }, view.monitor.active(), screen.size))
+    if (screen && view) screen.draw(renderLiveFrame(palette, { ...view, status, isPaused, navigation }, view.monitor.active(), screen.size))
   }
   const draw = (): void => {
     if (!isPaused) redrawPaused()
@@ -86,7 +91,18 @@ export async function runWatch(flags: WatchFlags, options: WatchOptions): Promis
         view = { server, monitor: event.monitor, intervalMillis: options.intervalMillis ?? 1000, status, isPaused, ...(options.recordPath ? { recordPath: options.recordPath } : {}) }
         if (flags.ndjson) process.stdout.write(`${JSON.stringify(ndjsonLine(event))}\n`)
         for (const finding of event.update.opened) log(`${clock(event.snapshot.sampledAtMillis)} ${findingLine(palette, finding)}`)
-        for (const finding of event.update.resolved) log(`${clock(event.snapshot.sampledAtMillis)} ${palette.green('resolved')} ${palette.dim(finding.kind)}  ${finding.title}`)
+        for (const finding of event.update.resolved) {
+          reached.delete(findingKey(finding))
+          log(`${clock(event.snapshot.sampledAtMillis)} ${palette.green('resolved')} ${palette.dim(finding.kind)}  ${finding.title}`)
+        }
+        // A leak that ran into its limit is said once, when it gets there: from then on it is held, not growing.
+        if (!screen) {
+          for (const finding of event.monitor.active()) {
+            if (!hasReachedLimit(finding) || reached.has(findingKey(finding))) continue
+            reached.add(findingKey(finding))
+            log(`${clock(event.snapshot.sampledAtMillis)} ${palette.red.bold('reached')} ${palette.dim(finding.kind)}  ${finding.title}`)
+          }
+        }
         draw()
         break
       }
@@ -107,9 +123,12 @@ export async function runWatch(flags: WatchFlags, options: WatchOptions): Promis
 
   try {
     screen?.open((key) => {
-      if (key === 'q' || key === 'Q' || key === '\u0003') stop()
-      else if (key === 'p' || key === 'P') {
+      if (key === 'quit') stop()
+      else if (key === 'pause') {
         isPaused = !isPaused
+        redrawPaused()
+      } else if (view) {
+        navigation = navigate(navigation, key, liveRows(view.monitor, view.monitor.active(), navigation))
         redrawPaused()
       }
     })

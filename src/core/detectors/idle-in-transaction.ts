@@ -164,7 +164,9 @@ function sessionsFinding(key: GroupKey, oldestFirst: readonly Idle[], input: Det
   return {
     kind: 'idle-in-transaction',
     severity,
-    title: `${label} has ${n} sessions idle in transaction for ${formatDuration(Math.round(youngest.ageSeconds))} or more (oldest ${formatDuration(Math.round(oldest.ageSeconds))})${blockingText}`,
+    title:
+      `${label} has ${n} sessions idle in transaction for ${formatDuration(Math.round(youngest.ageSeconds))}` +
+      `${Math.round(oldest.ageSeconds) > Math.round(youngest.ageSeconds) ? ` or more (oldest ${formatDuration(Math.round(oldest.ageSeconds))})` : ''}${blockingText}`,
     subject: groupSubject(key),
     pids: oldestFirst.slice(0, MAX_PIDS).map((i) => i.backend.pid),
     evidence: {
