@@ -111,6 +111,21 @@ describe('the live view at 80 and 160 columns', () => {
     expect(frameOf(state, { columns: 80, rows: 24 }).find((line) => line.startsWith('  storefront'))).toMatch(/ ▁+ +0 /)
   })
 
+  it("draws a pile held below the server's limit (at its pool's size) as its climb too, without the limit mark", () => {
+    const monitor = new LeakMonitor(settings(), { groupBy: ['app'], ignore: [], thresholds: DEFAULT_THRESHOLDS })
+    // A pool of 31 whose checkouts are never returned: it stops opening at its size, far below 97 slots.
+    const sessions = [...leakEvery('order-service', 2, 60), ...simulatedPool('storefront', 3, 300)]
+    for (let second = 0; second <= 300; second++) monitor.ingest(snapshot(sessions.filter((s) => s.openAt <= second).map((s) => backendAt(s, second)), NOW + second * 1000))
+    expect(monitor.active().map((f) => f.kind)).toContain('abandoned-connections')
+    const heldState = { server: serverInfo(settings(), 'app@db:5432/shop'), monitor, intervalMillis: 1000, status: '', isPaused: false }
+    const row = frameOf(heldState, { columns: 80, rows: 24 }).find((line) => line.startsWith('  order-service'))!
+    const [, trend, rate] = /(\S+) +(\S+) +-$/.exec(row) ?? []
+    // The climb from zero, then the ceiling: not the level line its lowest-to-highest scale would draw.
+    expect(trend?.[0]).not.toBe('█')
+    expect(trend?.endsWith('████')).toBe(true)
+    expect(rate).toBe('0')
+  })
+
   it('opens a group to its sessions, oldest first: pid, ages, state, client and last query', () => {
     const frame = frameOf(state, { columns: 80, rows: 24 }, ['tab', 'enter'])
     expect(frame[2]).toMatch(/^esc back · ↑↓ scroll · s sort: age/)

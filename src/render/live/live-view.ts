@@ -60,7 +60,12 @@ interface GroupRow {
   readonly perMinute: number
   /** Held at a limit by a leak that reached it: its trend must not read as calm. */
   readonly isAtLimit: boolean
+  /** Named by a finding about its connections piling up: its trend shows the climb, from zero. */
+  readonly isLeaking: boolean
 }
+
+/** Findings about a group's connections piling up: its trend is drawn over minutes, so a pile held at a pool's or the server's limit shows its climb. */
+const PILE_KINDS: ReadonlySet<string> = new Set(['connection-growth', 'abandoned-connections'])
 
 function sameSubject(a: Subject, b: Subject): boolean {
   return a.application === b.application && a.user === b.user && a.database === b.database && a.client === b.client
@@ -74,11 +79,11 @@ const GROUP_ORDER: Record<GroupSort, (a: GroupRow, b: GroupRow) => number> = {
   name: () => 0,
 }
 
-/** How long a trend of a group held at its limit looks back: far enough to show the climb, not only the ceiling. */
+/** How long a trend of a piling group looks back: far enough to show the climb, not only where it is held. */
 const CLIMB_WINDOW_MILLIS = 10 * 60_000
 
-/** A group held at its limit: its last minutes in `cells` cells from zero, so the climb shows and the ceiling reads as one. */
-function climbToLimit(series: CountSeries, nowMillis: number, cells: number): number[] {
+/** A piling group's last minutes in `cells` cells from zero: the climb shows, and a count held at a limit reads as a ceiling, not as calm. */
+function climbOf(series: CountSeries, nowMillis: number, cells: number): number[] {
   const points = series.points(nowMillis - CLIMB_WINDOW_MILLIS)
   if (points.length === 0) return []
   return highestPerSpan(points, points[0]!.atMillis, nowMillis, Math.min(cells, points.length))
@@ -89,6 +94,7 @@ function groupRows(monitor: LeakMonitor, findings: readonly TrackedFinding[], tr
   const latest = timeline.latest
   if (!latest) return []
   const reached = findings.filter(hasReachedLimit).map((f) => f.subject)
+  const piling = findings.filter((f) => PILE_KINDS.has(f.kind)).map((f) => f.subject)
   // The same members as the timeline's groups: ignored sessions are in neither.
   const members = clientGroups(latest, timeline.ignore, timeline.groupBy)
   const rows: GroupRow[] = []
@@ -101,6 +107,7 @@ function groupRows(monitor: LeakMonitor, findings: readonly TrackedFinding[], tr
     const summary = summarizeGroup(group.key, backends, latest.sampledAtMillis)
     const subject = groupSubject(group.key)
     const isAtLimit = reached.some((s) => sameSubject(s, subject))
+    const isLeaking = isAtLimit || piling.some((s) => sameSubject(s, subject))
     rows.push({
       id: group.id,
       label: groupLabel(group.key),
@@ -109,9 +116,10 @@ function groupRows(monitor: LeakMonitor, findings: readonly TrackedFinding[], tr
       idle: summary.idle,
       idleInTransaction: summary.idleInTransaction,
       oldestTransactionSeconds: summary.oldestTransactionSeconds,
-      trend: isAtLimit ? climbToLimit(group.series, latest.sampledAtMillis, trendWidth) : group.series.recentCounts(trendWidth),
+      trend: isLeaking ? climbOf(group.series, latest.sampledAtMillis, trendWidth) : group.series.recentCounts(trendWidth),
       perMinute,
       isAtLimit,
+      isLeaking,
     })
   }
   const order = GROUP_ORDER[sort]
@@ -190,13 +198,13 @@ export function renderLiveFrame(palette: Palette, state: LiveViewState, findings
   const shownGroups = rows.length > roomForGroups ? rows.slice(groupsFrom, groupsFrom + roomForGroups - 1) : rows
   for (const row of shownGroups) {
     const label = row.label.length > labelWidth ? `${row.label.slice(0, labelWidth - 1)}…` : row.label.padEnd(labelWidth)
-    // A group held at its limit is scaled from zero and drawn red, with "limit" for its rate: flat, it would read as calm.
-    const trend = sparkline(row.trend, trendWidth, row.isAtLimit ? 0 : Number.POSITIVE_INFINITY).padEnd(trendWidth)
+    // A piling group is scaled from zero (red at its limit, with "limit" for its rate): scaled from its lowest, a held count reads as calm.
+    const trend = sparkline(row.trend, trendWidth, row.isLeaking ? 0 : Number.POSITIVE_INFINITY).padEnd(trendWidth)
     const perMinute = row.isAtLimit ? palette.red('limit'.padStart(5)) : row.perMinute >= 1 ? palette.yellow(formatPerMinute(row.perMinute).padStart(5)) : formatPerMinute(row.perMinute).padStart(5)
     lines.push(
       `${marker(palette, row.id === selectedGroup)} ${label} ${String(row.total).padStart(5)} ${String(row.active).padStart(4)} ${String(row.idle).padStart(4)} ` +
         `${row.idleInTransaction > 0 ? palette.yellow(String(row.idleInTransaction).padStart(5)) : '0'.padStart(5)}  ` +
-        `${row.isAtLimit ? palette.red(trend) : palette.cyan(trend)} ${perMinute} ` +
+        `${row.isAtLimit ? palette.red(trend) : row.isLeaking ? palette.yellow(trend) : palette.cyan(trend)} ${perMinute} ` +
         `${(row.oldestTransactionSeconds === null ? '-' : formatDuration(row.oldestTransactionSeconds)).padStart(9)}`,
     )
   }
