@@ -94,6 +94,8 @@ describe('the live view at 80 and 160 columns', () => {
     const frame = frameOf(state, { columns, rows })
     expect(frame.every((line) => line.length <= columns)).toBe(true)
     expect(frame.length).toBeLessThanOrEqual(rows)
+    // The server's version comes before its address, which a narrow terminal may cut.
+    expect(frame[0]).toMatch(/^pgleak watch · 5m00s · every 1s · PostgreSQL \d+\.\d+ · app@db/)
     const findings = monitor.active()
     expect(findings.map((f) => f.kind)).toEqual(expect.arrayContaining(['connection-growth', 'idle-in-transaction', 'headroom']))
     for (const finding of findings) expect(findingsText(frame)).toContain(finding.title.replace(/\s+/g, ' '))

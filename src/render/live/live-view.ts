@@ -161,7 +161,8 @@ export function renderLiveFrame(palette: Palette, state: LiveViewState, findings
   const width = Math.max(40, size.columns)
   const lines: string[] = []
   const elapsed = latest && timeline.firstMillis !== undefined ? (latest.sampledAtMillis - timeline.firstMillis) / 1000 : 0
-  lines.push(`${palette.bold('pgleak watch')} · ${formatDuration(Math.floor(elapsed))} · every ${formatDuration(state.intervalMillis / 1000)} · ${server.target} · PostgreSQL ${server.version}`)
+  // The version before the target: a narrow terminal cuts the address, not a number.
+  lines.push(`${palette.bold('pgleak watch')} · ${formatDuration(Math.floor(elapsed))} · every ${formatDuration(state.intervalMillis / 1000)} · PostgreSQL ${server.version} · ${server.target}`)
 
   const clients = timeline.serverSeries.latest ?? 0
   const wide = width >= 120
