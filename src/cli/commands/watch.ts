@@ -22,7 +22,7 @@ export function registerWatchCommand(program: Command): void {
     .summary('live view of connections while you reproduce a problem')
     .description(
       'Polls pg_stat_activity every --interval over one connection and shows, live, connections per group with their trend and the findings as they appear: ' +
-        'connection-growth, churn, abandoned-connections, idle-in-transaction, headroom. On a terminal: q quits, p pauses. Prints every finding seen when it ends.',
+        'connection-growth, churn, abandoned-connections, idle-in-transaction, headroom. On a terminal: ↑↓ select a finding or group, Tab switches between them, Enter opens one (the sessions of a group, the evidence and advice of a finding), Esc goes back, s sorts, p pauses, q quits. Prints every finding seen when it ends.',
     )
   addWatchRunOptions(addConnectionOptions(command), 'until q or Ctrl-C')
     .option('--pool-log <file>', "follow this pool log as it grows and join its checkouts to the server's sessions")
