@@ -9,7 +9,7 @@ import { LeakMonitor } from '../../dist/core/leak-monitor.js'
 import { DEFAULT_THRESHOLDS } from '../../dist/core/thresholds.js'
 import { serverInfo } from '../../dist/core/audit-report.js'
 import { createPalette } from '../../dist/render/colors.js'
-import { renderLiveFrame } from '../../dist/render/live-view.js'
+import { renderLiveFrame } from '../../dist/render/live/live-view.js'
 import { readServerSettings, SnapshotReader, QUERY_TEXT_LIMIT } from '../../dist/sources/pg/read-snapshot.js'
 import { snapshotQueryFor } from '../../dist/sources/pg/snapshot-query.js'
 
