@@ -56,6 +56,9 @@ function printError(message: string): void {
  */
 function stopWhenOutputIsClosed(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
+    // A terminal that was closed (EIO, after SIGHUP): the run is stopping by the signal and must get to
+    // its cleanup (the demo's server, the recording), so the write is dropped rather than thrown.
+    if (error.code === 'EIO') return
     if (error.code !== 'EPIPE') throw error
     process.exit(process.exitCode ?? 0)
   })

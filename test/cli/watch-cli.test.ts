@@ -33,7 +33,8 @@ describe('pgleak watch', () => {
     expect(lines[0]).toMatchObject({ type: 'sample', clients: 2, groups: [{ app: 'web', connections: 2 }] })
   })
 
-  it('on SIGINT prints the summary, leaves a complete recording, and exits by its findings', async () => {
+  // SIGHUP: the terminal it ran in was closed; what it gathered (and the demo's server) must not be lost with it.
+  it.each(['SIGINT', 'SIGHUP'] as const)('on %s prints the summary, leaves a complete recording, and exits by its findings', async (signal) => {
     const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
     const recordPath = join(dir, 'run.ndjson')
     const child = spawn(process.execPath, [BIN, 'watch', '--dsn', db().url(), '--interval', '200ms', '--record', recordPath], {
@@ -44,7 +45,7 @@ describe('pgleak watch', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
     await waitFor(async () => (await readFile(recordPath, 'utf8').catch(() => '')).split('\n').length > 5)
-    child.kill('SIGINT')
+    child.kill(signal)
     expect(await exited).toBe(0)
     expect(stdout).toMatch(/^pgleak watch {2}postgres@127\.0\.0\.1:\d+\/postgres · PostgreSQL 18\.\d+ · \d+m?s, \d+ samples$/m)
     const lines = (await readFile(recordPath, 'utf8')).split('\n')

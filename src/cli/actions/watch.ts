@@ -52,8 +52,12 @@ export async function runWatch(flags: WatchFlags, options: WatchOptions): Promis
   const palette = flags.json ? stderrPalette(flags) : stdoutPalette(flags)
   const controller = new AbortController()
   const stop = (): void => controller.abort()
+  // A closed terminal (SIGHUP) stops the watch like Ctrl-C, so what follows still runs: the demo's
+  // server is shut down, --record and --html are finished (writes to the gone terminal are dropped).
+  const onHangup = (): void => stop()
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  process.once('SIGHUP', onHangup)
 
   const screen = isLive ? new LiveScreen(liveStream) : undefined
   let view: LiveViewState | undefined
@@ -151,6 +155,7 @@ export async function runWatch(flags: WatchFlags, options: WatchOptions): Promis
     process.stdout.off('resize', onResize)
     process.removeListener('SIGINT', stop)
     process.removeListener('SIGTERM', stop)
+    process.removeListener('SIGHUP', onHangup)
   }
 }
 
