@@ -91,6 +91,7 @@ describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ?
     const opened = await openInChromium(html)
     try {
       const view = await seen(opened)
+      expect(await opened.page.title()).toMatch(/^pgleak demo\b/)
       expect(view.groups).toEqual(expect.arrayContaining(['order-service', 'storefront', 'billing-worker']))
       expect(view.cardTitles.some((title) => /abandoned-connections.*order-service left \d+ connections idle/.test(title))).toBe(true)
       expect(view.cardTitles.some((title) => /idle-in-transaction.*billing-worker \(pid \d+\) holds a transaction open.*blocking 1 session/.test(title))).toBe(true)

@@ -45,7 +45,8 @@ export function isLiveView(flags: Pick<WatchFlags, 'json' | 'ndjson'>): boolean 
   return (flags.json ? process.stderr : process.stdout).isTTY === true && !flags.ndjson
 }
 
-export async function runWatch(flags: WatchFlags, options: WatchOptions): Promise<number> {
+/** `title`: what the reports call the run; `pgleak demo` runs this same watch. */
+export async function runWatch(flags: WatchFlags, options: WatchOptions, title = 'pgleak watch'): Promise<number> {
   // With --json the document takes stdout, and the live view and the log lines go to stderr.
   const liveStream = flags.json ? process.stderr : process.stdout
   const isLive = isLiveView(flags)
@@ -142,12 +143,12 @@ export async function runWatch(flags: WatchFlags, options: WatchOptions): Promis
     if (flags.json) writeJson(watchJsonDocument(result, options.recordPath ? { recording: options.recordPath } : {}))
     else {
       const out = flags.ndjson ? process.stderr : process.stdout
-      out.write(`\n${renderWatchSummary(flags.ndjson ? stderrPalette(flags) : stdoutPalette(flags), result, { title: 'pgleak watch', width: terminalWidth() })}\n`)
+      out.write(`\n${renderWatchSummary(flags.ndjson ? stderrPalette(flags) : stdoutPalette(flags), result, { title, width: terminalWidth() })}\n`)
     }
     // After the summary: a report path that cannot be written must not cost the user what was seen.
     if (flags.html) {
       const { htmlReportOfWatch, renderHtmlReport } = await import('../../render/html/html-report.js')
-      writeReportFile(flags.html, renderHtmlReport(htmlReportOfWatch(result, 'pgleak watch'), { redact: flags.redact }), '--html', 'pgleak.html')
+      writeReportFile(flags.html, renderHtmlReport(htmlReportOfWatch(result, title), { redact: flags.redact }), '--html', 'pgleak.html')
     }
     return exitCodeForFindings(result.findings, flags.failOn)
   } finally {

@@ -40,7 +40,7 @@ export function registerDemoCommand(program: Command): void {
         const duration = flags.duration ?? (isInteractive ? undefined : 90)
         const watchFlags: WatchFlags = { ...flags, dsn: demo.dsn, connectTimeout: 10, pgbouncer: [], ...(duration !== undefined ? { duration } : {}) }
         // The demo succeeds by finding the leaks it plants; its exit code is not a verdict on anything.
-        await runWatch(watchFlags, watchOptionsFrom(watchFlags, thresholdsGivenTo(cmd, flags)))
+        await runWatch(watchFlags, watchOptionsFrom(watchFlags, thresholdsGivenTo(cmd, flags)), 'pgleak demo')
         process.exitCode = 0
       } finally {
         await demo.close()

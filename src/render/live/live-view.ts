@@ -180,11 +180,12 @@ export function renderLiveFrame(palette: Palette, state: LiveViewState, findings
       : palette.dim(state.recordPath ? `${keys} · recording to ${state.recordPath}` : keys)
   lines.push(status)
 
-  if (navigation.open) {
+  const open = navigation.open
+  if (open) {
     const body =
-      navigation.open.type === 'group'
-        ? groupDetailLines(palette, monitor, navigation.open.id, navigation.sessionSort, width)
-        : findingDetailLines(palette, monitor, findings.find((f) => findingKey(f) === (navigation.open as { key: string }).key), width)
+      open.type === 'group'
+        ? groupDetailLines(palette, monitor, open.id, navigation.sessionSort, width)
+        : findingDetailLines(palette, monitor, findings.find((f) => findingKey(f) === open.key), width)
     return [...lines, ...scrolled(palette, body, navigation.scroll, size.rows - lines.length)].map((line) => fit(line, width))
   }
 
