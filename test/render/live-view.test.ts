@@ -72,7 +72,7 @@ function leakHeldAtLimit(): { state: LiveViewState; monitor: LeakMonitor; oldest
 
 function frameOf(state: LiveViewState, size: { columns: number; rows: number }, keys: readonly LiveKey[] = []): string[] {
   let navigation = START_NAVIGATION
-  for (const key of keys) navigation = navigate(navigation, key, liveRows(state.monitor, state.monitor.active(), navigation))
+  for (const key of keys) navigation = navigate(navigation, key, liveRows(state.monitor, state.monitor.active(), navigation, size))
   return renderLiveFrame(createPalette({ isColor: false }), { ...state, navigation }, state.monitor.active(), size).map((line) => stripVTControlCharacters(line))
 }
 
@@ -134,7 +134,13 @@ describe('the live view at 80 and 160 columns', () => {
     expect(frame[3]).toBe('order-service · 42 connections: 0 active, 42 idle, 0 in tx')
     expect(frame[4]).toMatch(/^ +pid +in state +conn age +state +client +last query$/)
     expect(frame[5]!.trim().split(/\s+/).slice(0, 5)).toEqual([String(oldestLeakPid), '4m59s', '5m00s', 'idle', '10.0.0.7:50000'])
-    expect(frame.at(-1)).toMatch(/^↓ \d+ more lines$/)
+    expect(frame.at(-1)).toMatch(/^↓ \d+ more lines?$/)
+  })
+
+  it('scrolls an opened group no further than its end, so one key up moves it back at once', () => {
+    const atEnd = frameOf(state, { columns: 80, rows: 24 }, ['tab', 'enter', ...Array<LiveKey>(200).fill('down')])
+    expect(atEnd.at(-1)).toBe('(end)')
+    expect(frameOf(state, { columns: 80, rows: 24 }, ['tab', 'enter', ...Array<LiveKey>(200).fill('down'), 'up']).at(-1)).toBe('↓ 1 more line')
   })
 
   it('opens a finding to its figures, advice, pids and its sessions as they are now', () => {

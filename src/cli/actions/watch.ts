@@ -133,7 +133,7 @@ export async function runWatch(flags: WatchFlags, options: WatchOptions, title =
         isPaused = !isPaused
         redrawPaused()
       } else if (view) {
-        navigation = navigate(navigation, key, liveRows(view.monitor, view.monitor.active(), navigation))
+        navigation = navigate(navigation, key, liveRows(view.monitor, view.monitor.active(), navigation, screen?.size))
         redrawPaused()
       }
     })

@@ -42,6 +42,8 @@ export const START_NAVIGATION: LiveNavigation = {
 export interface LiveRows {
   readonly groups: readonly string[]
   readonly findings: readonly string[]
+  /** How far the open detail can scroll before its end is on screen (none: no bound known). */
+  readonly maxScroll?: number
 }
 
 const PAGE = 10
@@ -76,11 +78,11 @@ export function navigate(navigation: LiveNavigation, key: LiveKey, rows: LiveRow
       case 'up':
         return { ...navigation, scroll: Math.max(0, navigation.scroll - 1) }
       case 'down':
-        return { ...navigation, scroll: navigation.scroll + 1 }
+        return { ...navigation, scroll: Math.min(navigation.scroll + 1, rows.maxScroll ?? Number.POSITIVE_INFINITY) }
       case 'page-up':
         return { ...navigation, scroll: Math.max(0, navigation.scroll - PAGE) }
       case 'page-down':
-        return { ...navigation, scroll: navigation.scroll + PAGE }
+        return { ...navigation, scroll: Math.min(navigation.scroll + PAGE, rows.maxScroll ?? Number.POSITIVE_INFINITY) }
       case 'enter':
       case 'back':
         return { ...navigation, open: null, scroll: 0 }

@@ -14,7 +14,7 @@ import type { Subject } from '../../core/finding.js'
 import { groupLabel, groupSubject } from '../../core/group-subject.js'
 import type { LeakMonitor } from '../../core/leak-monitor.js'
 import { summarizePooler } from '../../core/pooler-summary.js'
-import { severityBadge, type Palette } from '../colors.js'
+import { createPalette, severityBadge, type Palette } from '../colors.js'
 import { findingFigure, hasReachedLimit } from '../finding-figure.js'
 import { renderPoolerLines } from '../pooler-lines.js'
 import { sparkline } from '../sparkline.js'
@@ -126,9 +126,20 @@ function groupRows(monitor: LeakMonitor, findings: readonly TrackedFinding[], tr
   return rows.sort((a, b) => order(a, b) || b.total - a.total || compareText(a.label, b.label))
 }
 
-/** The rows the keys move through, in the order the frame shows them. */
-export function liveRows(monitor: LeakMonitor, findings: readonly TrackedFinding[], navigation: LiveNavigation): LiveRows {
-  return { groups: groupRows(monitor, findings, 1, navigation.groupSort).map((r) => r.id), findings: findings.map(findingKey) }
+/** Rows above an open detail's body: the header, the usage line and the keys. */
+const HEADER_ROWS = 3
+
+/** The rows the keys move through, in the order the frame shows them; with the screen's size, how far an open detail scrolls. */
+export function liveRows(monitor: LeakMonitor, findings: readonly TrackedFinding[], navigation: LiveNavigation, size?: ScreenSize): LiveRows {
+  const rows = { groups: groupRows(monitor, findings, 1, navigation.groupSort).map((r) => r.id), findings: findings.map(findingKey) }
+  const open = navigation.open
+  if (!open || !size) return rows
+  // Colour does not change a line's count, so a plain palette measures the body the frame draws.
+  const plain = createPalette({ isColor: false })
+  const width = Math.max(40, size.columns)
+  const body = open.type === 'group' ? groupDetailLines(plain, monitor, open.id, navigation.sessionSort, width) : findingDetailLines(plain, monitor, findings.find((f) => findingKey(f) === open.key), width)
+  // The body's first line stays put, and two rows go to it and to the line saying what is below.
+  return { ...rows, maxScroll: Math.max(0, body.length - 1 - Math.max(1, size.rows - HEADER_ROWS - 2)) }
 }
 
 function formatPerMinute(perMinute: number): string {
@@ -274,5 +285,5 @@ function scrolled(palette: Palette, body: readonly string[], scroll: number, roo
   const visible = Math.max(1, room - 2)
   const from = Math.min(scroll, Math.max(0, rest.length - visible))
   const below = rest.length - from - visible
-  return [title!, ...rest.slice(from, from + visible), palette.dim(below > 0 ? `↓ ${below} more lines` : '(end)')]
+  return [title!, ...rest.slice(from, from + visible), palette.dim(below > 0 ? `↓ ${below} more line${below === 1 ? '' : 's'}` : '(end)')]
 }
