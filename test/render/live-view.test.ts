@@ -45,9 +45,13 @@ describe('the live view', () => {
     monitor.ingest(snapshot([backend({ pid: 1, application: 'billing', state: 'idle' })]))
     const state = { server: serverInfo(settings(), 'test'), monitor, intervalMillis: 1000, status: '', isPaused: false }
     const frame = renderLiveFrame(createPalette({ isColor: false }), state, monitor.active(), { columns: 160, rows: 30 }).map((line) => stripVTControlCharacters(line))
-    const header = frame.findIndex((line) => line.startsWith('PgBouncer stats@pgbouncer:6432/pgbouncer'))
-    expect(frame[header]).toBe('PgBouncer stats@pgbouncer:6432/pgbouncer  3 / 20 clients (max_client_conn), 0 server connections  clients: billing 2, api 1')
-    expect(frame[header + 1]).toMatch(/^ {2}shop\/app +session +2 active, 1 waiting, maxwait 4.2s, 2 servers$/)
+    const header = frame.findIndex((line) => line.startsWith('PgBouncer '))
+    expect(frame[header]).toBe('PgBouncer 3 / 20 clients (max_client_conn), 0 server connections · stats@pgbouncer:6432/pgbouncer · clients: billing 2, api 1')
+    expect(frame[header + 1]).toMatch(/^ {2}shop\/app +2 active, 1 waiting, maxwait 4.2s, 2 servers · session$/)
+    // At 80 columns the figures are whole; the names after them are what gets cut.
+    const narrow = renderLiveFrame(createPalette({ isColor: false }), state, monitor.active(), { columns: 80, rows: 30 }).map((line) => stripVTControlCharacters(line))
+    expect(narrow.find((line) => line.startsWith('PgBouncer '))).toMatch(/^PgBouncer 3 \/ 20 clients \(max_client_conn\), 0 server connections · stats@/)
+    expect(narrow.find((line) => line.startsWith('  shop/app'))).toContain('2 active, 1 waiting, maxwait 4.2s, 2 servers')
     const billingRow = frame.findIndex((line) => line.startsWith('  billing '))
     expect(billingRow).toBeGreaterThan(0)
     expect(header).toBeGreaterThan(billingRow)
