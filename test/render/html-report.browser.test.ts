@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../support/run-cli.js'
-import { chromiumBinary, NO_CHROMIUM, openInChromium, type OpenedPage } from '../support/chromium.js'
+import { chromiumBinary, inChromium, NO_CHROMIUM, type OpenedPage } from '../support/chromium.js'
 import { useTestDatabase } from '../support/test-database.js'
 
 const recording = (name: string): string => fileURLToPath(new URL(`../fixtures/recordings/${name}`, import.meta.url))
@@ -41,8 +41,7 @@ describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ?
     const findings = (JSON.parse(result.stdout) as { findings: { title: string }[] }).findings
     expect(findings.length).toBeGreaterThan(0)
 
-    const opened = await openInChromium(html)
-    try {
+    await inChromium(html, async (opened) => {
       const view = await seen(opened)
       expect(view.groups.sort()).toEqual(['report-worker', 'storefront'])
       expect(view.legend.sort()).toEqual(['report-worker', 'storefront'])
@@ -60,9 +59,7 @@ describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ?
       expect(view.chartBox!.width).toBeGreaterThan(800)
       expect(opened.consoleErrors).toEqual([])
       expect(opened.requests).toEqual([`file://${html}`])
-    } finally {
-      await opened.close()
-    }
+    })
   })
 
   it('of a ten-minute recording at 1 s stays small, and says when there is no finding', async () => {
@@ -70,17 +67,14 @@ describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ?
     const html = join(dir, 'bursty.html')
     await runCli(['analyze', recording('bursty-pool-10min.ndjson'), '--html', html])
     expect((await stat(html)).size).toBeLessThan(300_000)
-    const opened = await openInChromium(html)
-    try {
+    await inChromium(html, async (opened) => {
       const view = await seen(opened)
       expect(view.groups.length).toBeGreaterThan(0)
       // A healthy bursty pool: no finding, said so.
       expect(view.markers).toEqual([])
       expect(await opened.page.locator('p.none').textContent()).toMatch(/No finding/)
       expect(opened.consoleErrors).toEqual([])
-    } finally {
-      await opened.close()
-    }
+    })
   })
 
   it("of the demo: order-service's abandoned connections and billing-worker's blocking transaction, on the chart and in cards", async () => {
@@ -88,8 +82,7 @@ describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ?
     const html = join(dir, 'demo.html')
     const result = await runCli(['demo', '--duration', '40s', '--html', html, '--json'])
     expect(result.exitCode).toBe(0)
-    const opened = await openInChromium(html)
-    try {
+    await inChromium(html, async (opened) => {
       const view = await seen(opened)
       expect(await opened.page.title()).toMatch(/^pgleak demo\b/)
       expect(view.groups).toEqual(expect.arrayContaining(['order-service', 'storefront', 'billing-worker']))
@@ -99,9 +92,7 @@ describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ?
       expect(opened.consoleErrors).toEqual([])
       expect(opened.requests).toHaveLength(1)
       await opened.page.screenshot({ path: join(docs, 'report-demo.png') })
-    } finally {
-      await opened.close()
-    }
+    })
   }, 120_000)
 
   it('of pool and server logs: checkouts per pool with the unreturned ones ticked, sessions per minute per application', async () => {
@@ -111,8 +102,7 @@ describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ?
     const pool = await runCli(['analyze', log, '--html', poolHtml, '--json'])
     const imbalance = (JSON.parse(pool.stdout) as { findings: { kind: string; evidence: { unreturned?: number } }[] }).findings.find((f) => f.kind === 'pool-imbalance')
     expect(imbalance).toBeDefined()
-    const opened = await openInChromium(poolHtml)
-    try {
+    await inChromium(poolHtml, async (opened) => {
       const page = opened.page
       expect(await page.locator('h2').allTextContents()).toEqual(['Connections checked out of each pool', 'Findings (2)'])
       expect(await page.locator('svg.chart path.series').count()).toBe(1)
@@ -124,22 +114,17 @@ describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ?
       expect(await page.locator('section.finding h3').allTextContents()).toEqual([expect.stringContaining('pool-imbalance'), expect.stringContaining('pool-exhaustion')])
       expect(opened.consoleErrors).toEqual([])
       expect(opened.requests).toHaveLength(1)
-    } finally {
-      await opened.close()
-    }
+    })
 
     const serverHtml = join(dir, 'server.html')
     await runCli(['analyze', fileURLToPath(new URL('../fixtures/pool-logs/postgres/default-prefix.log', import.meta.url)), '--html', serverHtml])
-    const server = await openInChromium(serverHtml)
-    try {
+    await inChromium(serverHtml, async (server) => {
       const headings = await server.page.locator('h2').allTextContents()
       expect(headings.slice(0, 2)).toEqual(['Server sessions opened per minute, per application', 'Server sessions closed per minute, per application'])
       const bands = await server.page.locator('svg.chart').first().locator('path.series').evaluateAll((paths) => paths.map((p) => p.getAttribute('data-group')))
       expect(bands).toEqual(expect.arrayContaining(['leaky-api', 'api']))
       expect(server.consoleErrors).toEqual([])
-    } finally {
-      await server.close()
-    }
+    })
   })
 
   describe('of a check run', () => {
@@ -153,8 +138,7 @@ describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ?
       const result = await runCli(['check', '--html', html, '--redact', '--', 'node', 'pool-per-test.mjs'], { DATABASE_URL: db().url() }, folder)
       expect(result.exitCode).toBe(1)
       expect(await readFile(html, 'utf8')).not.toMatch(/<script/i)
-      const opened = await openInChromium(html)
-      try {
+      await inChromium(html, async (opened) => {
         const view = await seen(opened)
         expect(view.groups).toEqual(['the run'])
         expect(await opened.page.locator('ul.facts').textContent()).toContain('command node pool-per-test.mjs, exit 0')
@@ -163,9 +147,7 @@ describe.skipIf(!chromiumBinary)(`the HTML report in Chromium ${chromiumBinary ?
         expect(opened.consoleErrors).toEqual([])
         expect(opened.requests).toHaveLength(1)
         await opened.page.screenshot({ path: join(docs, 'report-check.png') })
-      } finally {
-        await opened.close()
-      }
+      })
     })
   })
 })

@@ -40,3 +40,13 @@ export async function openInChromium(path: string, viewport = { width: 1040, hei
     },
   }
 }
+
+/** Opens a file in Chromium for `use`, and closes the browser whatever `use` does. */
+export async function inChromium<T>(path: string, use: (opened: OpenedPage) => Promise<T>): Promise<T> {
+  const opened = await openInChromium(path)
+  try {
+    return await use(opened)
+  } finally {
+    await opened.close()
+  }
+}
