@@ -54,13 +54,21 @@ function printError(message: string): void {
  * tools do, rather than with a write error's stack trace. The exit code is whatever the command had
  * decided by then.
  */
+let isOutputClosed = false
+
 function stopWhenOutputIsClosed(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     // A terminal that was closed (EIO, after SIGHUP): the run is stopping by the signal and must get to
     // its cleanup (the demo's server, the recording), so the write is dropped rather than thrown.
     if (error.code === 'EIO') return
     if (error.code !== 'EPIPE') throw error
-    process.exit(process.exitCode ?? 0)
+    if (isOutputClosed) return
+    isOutputClosed = true
+    // A reader that went away (`| head`): a run that stops on SIGTERM (watch, demo, check, serve) stops
+    // as it would on it, finishing its recording and report and shutting the demo's server down;
+    // anything else simply ends.
+    if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM')
+    else process.exit(process.exitCode ?? 0)
   })
 }
 

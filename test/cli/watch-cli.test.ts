@@ -53,6 +53,28 @@ describe('pgleak watch', () => {
     expect(lines.slice(0, -1).every((line) => JSON.parse(line) !== null)).toBe(true)
   })
 
+  it('stops as on SIGTERM when the reader of its output goes away, finishing the recording and the report', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgleak-cli-'))
+    const recordPath = join(dir, 'run.ndjson')
+    const htmlPath = join(dir, 'run.html')
+    const forgotten = await db().openSession({ application: 'billing-worker' })
+    await forgotten.query('BEGIN')
+    await forgotten.query('SELECT 1')
+    const child = spawn(process.execPath, [BIN, 'watch', '--dsn', db().url(), '--interval', '200ms', '--max-idle-in-transaction', '1s', '--record', recordPath, '--html', htmlPath], {
+      env: { PATH: process.env.PATH, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    // As `| head -1` does: read the first line, then close the pipe; the finding's line then meets a closed pipe.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
+    child.stdout.destroy()
+    expect(await exited).toBe(0)
+    expect(await readFile(htmlPath, 'utf8')).toContain('billing-worker')
+    const lines = (await readFile(recordPath, 'utf8')).split('\n')
+    expect(lines.at(-1)).toBe('')
+    expect(lines.slice(0, -1).every((line) => JSON.parse(line) !== null)).toBe(true)
+  })
+
   it('rejects a bad interval with exit 2', async () => {
     const result = await runCli(['watch', '--interval', 'often'])
     expect(result.exitCode).toBe(2)
