@@ -171,6 +171,11 @@ export interface AbandonedConnectionsEvidence {
   readonly openedOverSeconds: number
   /** The group's connections, all states. */
   readonly groupConnections: number
+  /**
+   * Seconds since the group's newest connection was opened: 30 or more and it has stopped opening
+   * them (its pool full of checkouts never returned, or its traffic gone).
+   */
+  readonly lastOpenedSecondsAgo: number
   readonly lastQuery: string | null
 }
 

@@ -19,6 +19,11 @@ const MIN_FAST = 4
 const MIN_SLOW = 2
 const ERROR_COUNT = 10
 const MAX_PIDS = 50
+/**
+ * A group that has opened no connection for this long has stopped opening them: its traffic stopped,
+ * or (the pile's usual end) its pool is full of checkouts never returned and its requests wait.
+ */
+const STOPPED_OPENING_SECONDS = 30
 
 interface Candidate {
   readonly backend: Backend
@@ -93,10 +98,14 @@ export function detectAbandonedConnections(input: DetectorInput): AbandonedConne
     const usedOnceConnections = abandoned.filter((c) => c.isUsedOnce).length
     const label = groupLabel(key)
     const count = abandoned.length
+    let newestStart = Number.NEGATIVE_INFINITY
+    for (const member of members) if (member.backendStartMillis !== null && member.backendStartMillis > newestStart) newestStart = member.backendStartMillis
+    const quietSeconds = Math.max(0, Math.round((now - newestStart) / 1000))
+    const hasStopped = quietSeconds >= STOPPED_OPENING_SECONDS
     findings.push({
       kind: 'abandoned-connections',
       severity: count >= ERROR_COUNT ? 'error' : 'warning',
-      title: `${label} left ${count} connections idle and unused, and keeps opening new ones`,
+      title: `${label} left ${count} connections idle and unused, and ${hasStopped ? `has opened none for ${formatDuration(quietSeconds)}` : 'keeps opening new ones'}`,
       subject: groupSubject(key),
       pids: abandoned.slice(0, MAX_PIDS).map((c) => c.backend.pid),
       evidence: {
@@ -108,11 +117,15 @@ export function detectAbandonedConnections(input: DetectorInput): AbandonedConne
         windowSeconds: Math.round((now - oldestIdleMillis) / 1000),
         openedOverSeconds,
         groupConnections: members.length,
+        lastOpenedSecondsAgo: quietSeconds,
         lastQuery: oldest.backend.query,
       },
       advice:
         `${count} connections of ${label}${usedOnceConnections === count ? ', each used once right after it connected,' : ''} have sat idle for ${formatDuration(Math.round(newest.idleSeconds))} to ${formatDuration(Math.round(oldest.idleSeconds))}, ` +
         `while ${label} opened ${openedInWindow} more: a pool would have reused them. ` +
+        (hasStopped
+          ? `It has opened none for ${formatDuration(quietSeconds)}: if its requests now wait for a connection or time out (QueuePool limit of size N overflow M reached; timeout exceeded when trying to connect), its pool is full of checkouts never returned; if its traffic stopped, these connections are still held. `
+          : '') +
         'Something creates connections (an engine, a pool, a client) per request or per test and never closes them, or checks them out of a pool and never gives them back: ' +
         'keep one engine or pool per process and dispose it in teardown (engine.dispose(), pool.end()); close a client you connected yourself (conn.close(), client.end()) ' +
         'and release one checked out of a pool (client.release(), connection.close(), Session.remove()) in a finally block or a with block. ' +

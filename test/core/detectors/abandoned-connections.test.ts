@@ -21,7 +21,7 @@ describe('abandoned-connections from one snapshot', () => {
     const healthy = Array.from({ length: 2 }, () => backend({ application: 'web', ageSeconds: 3600, idleSeconds: 1 }))
     const [finding, ...rest] = detect([...leaked, ...healthy])
     expect(rest).toEqual([])
-    expect(finding).toMatchObject({ severity: 'error', subject: { application: 'flask-leaky' } })
+    expect(finding).toMatchObject({ severity: 'error', subject: { application: 'flask-leaky' }, title: 'flask-leaky left 18 connections idle and unused, and keeps opening new ones' })
     expect(finding?.evidence).toMatchObject({ usedOnceConnections: finding?.evidence.abandonedConnections, groupConnections: 25, openedOverSeconds: expect.any(Number) })
     // Those idle under 5 s do not count yet: the 18 idle 5 s to 14 s do.
     expect(finding?.evidence).toMatchObject({ abandonedConnections: 18, minIdleSeconds: 5, oldestIdleSeconds: 14 })
@@ -29,6 +29,14 @@ describe('abandoned-connections from one snapshot', () => {
     // Checkouts never returned look the same from the server: the advice covers both.
     expect(finding?.advice).toContain('engine.dispose()')
     expect(finding?.advice).toContain('client.release()')
+  })
+
+  it('says when the group has stopped opening connections: its pool full of checkouts never returned, or its traffic gone', () => {
+    // Sixty checkouts never returned, one a second, the last a minute ago: the pool is at its size and opens no more.
+    const [finding] = detect(Array.from({ length: 60 }, (_, i) => usedOnce('order-service', 60 + i)))
+    expect(finding?.title).toBe('order-service left 58 connections idle and unused, and has opened none for 1m00s')
+    expect(finding?.evidence.lastOpenedSecondsAgo).toBe(60)
+    expect(finding?.advice).toContain('its pool is full of checkouts never returned')
   })
 
   it('stays quiet for a pool whose idle connections are reused, however many', () => {
