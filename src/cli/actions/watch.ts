@@ -102,7 +102,7 @@ export async function runWatch(flags: WatchFlags, options: WatchOptions, title =
         }
         // A leak that ran into its limit is said once, when it gets there: from then on it is held, not growing.
         if (!screen) {
-          for (const finding of event.monitor.active()) {
+          for (const finding of event.update.current) {
             if (!hasReachedLimit(finding) || reached.has(findingKey(finding))) continue
             reached.add(findingKey(finding))
             log(`${clock(event.snapshot.sampledAtMillis)} ${palette.red.bold('reached')} ${palette.dim(finding.kind)}  ${finding.title}`)

@@ -86,33 +86,19 @@ function pileFindings(
     const k = pileSize(oldestFirst)
     if (k === 0) continue
     const pile = oldestFirst.slice(0, k)
-    const blocking = [...new Set(pile.flatMap((i) => waiters().get(i.backend.pid) ?? NOBODY))]
     for (const i of pile) if (!waiters().has(i.backend.pid)) piled.add(i.backend.pid)
-    const oldest = pile[0]!
     const label = groupLabel(key)
     piledGroups.add(label)
     const aborted = pile.some((i) => i.backend.state === 'idle in transaction (aborted)')
-    findings.push({
-      kind: 'idle-in-transaction',
-      severity: k >= PILE_ERROR_SESSIONS || blocking.length > 0 || oldest.ageSeconds >= input.thresholds.idleInTransactionSeconds * ERROR_MULTIPLE ? 'error' : 'warning',
-      title: `${label} has ${k} sessions idle in transaction, piling up (oldest ${formatDuration(Math.round(oldest.ageSeconds))})`,
-      subject: groupSubject(key),
-      pids: pile.slice(0, MAX_PIDS).map((i) => i.backend.pid),
-      evidence: {
-        scope: 'group',
-        sessions: k,
-        ageSeconds: Math.round(oldest.ageSeconds),
-        minAgeSeconds: Math.round(pile[k - 1]!.ageSeconds),
-        newInLast10Seconds: pile.filter((i) => i.ageSeconds <= 10).length,
-        blocking,
-        lastQuery: oldest.backend.query,
-      },
-      advice:
-        `${k} connections of ${label} went idle inside a transaction and stay there: checkouts that are never returned, so each holds a connection (and its locks) until the pool runs dry. ` +
-        (aborted ? 'Some are in failed transactions: roll back in the error path (session.rollback(), ROLLBACK in a catch). ' : '') +
-        'Call Session.remove() (SQLAlchemy scoped_session) at the end of each request or thread, use a with block for sessions and connections, and release() node-postgres clients in a finally block after COMMIT or ROLLBACK. ' +
-        `Set idle_in_transaction_session_timeout so the server ends such sessions; to end these now: ${terminateSql(groupSubject(key), ['idle in transaction', 'idle in transaction (aborted)'], `${Math.max(1, Math.floor(pile[k - 1]!.ageSeconds))} seconds`)}`,
-    })
+    findings.push(
+      groupFinding(key, pile, input, waiters(), () => ({
+        title: `${label} has ${k} sessions idle in transaction, piling up (oldest ${formatDuration(Math.round(pile[0]!.ageSeconds))})`,
+        advice:
+          `${k} connections of ${label} went idle inside a transaction and stay there: checkouts that are never returned, so each holds a connection (and its locks) until the pool runs dry. ` +
+          (aborted ? 'Some are in failed transactions: roll back in the error path (session.rollback(), ROLLBACK in a catch). ' : '') +
+          'Call Session.remove() (SQLAlchemy scoped_session) at the end of each request or thread, use a with block for sessions and connections, and release() node-postgres clients in a finally block after COMMIT or ROLLBACK. ',
+      })),
+    )
   }
   return { findings, piled, piledGroups }
 }
@@ -143,30 +129,26 @@ function sessionFinding(idle: Idle, input: DetectorInput, blocking: readonly num
 }
 
 /**
- * Several sessions of one group past the threshold (too few or too young for a pile): one finding
- * with their pids, since the cause and the fix are the group's, not each session's.
+ * A finding about sessions of one group idle in transaction (a pile, or a few past the threshold):
+ * severity, pids, figures and the SQL that ends them are the same; `words` gives its title and the
+ * advice before that SQL, knowing whom they block.
  */
-function sessionsFinding(key: GroupKey, oldestFirst: readonly Idle[], input: DetectorInput, waiters: Map<number, number[]>): IdleInTransactionFinding {
-  const label = groupLabel(key)
+function groupFinding(
+  key: GroupKey,
+  oldestFirst: readonly Idle[],
+  input: DetectorInput,
+  waiters: Map<number, number[]>,
+  words: (blocking: readonly number[]) => { title: string; advice: string },
+): IdleInTransactionFinding {
   const oldest = oldestFirst[0]!
   const youngest = oldestFirst[oldestFirst.length - 1]!
-  const blockers = oldestFirst.filter((i) => waiters.has(i.backend.pid))
-  const blocking = [...new Set(blockers.flatMap((i) => waiters.get(i.backend.pid)!))]
-  const aborted = oldestFirst.filter((i) => i.backend.state === 'idle in transaction (aborted)').length
   const n = oldestFirst.length
-  const severity: Severity =
-    n >= PILE_ERROR_SESSIONS || blocking.length > 0 || oldest.ageSeconds >= input.thresholds.idleInTransactionSeconds * ERROR_MULTIPLE ? 'error' : 'warning'
-  const blockingText = blocking.length > 0 ? `, blocking ${blocking.length} session${blocking.length === 1 ? '' : 's'}` : ''
-  const locks = blockers.map((i) => {
-    const waiting = waiters.get(i.backend.pid)!
-    return `Pid ${i.backend.pid} holds locks that pid ${waiting.join(', ')} ${waiting.length === 1 ? 'is' : 'are'} waiting for. `
-  })
+  const blocking = [...new Set(oldestFirst.flatMap((i) => waiters.get(i.backend.pid) ?? NOBODY))]
+  const { title, advice } = words(blocking)
   return {
     kind: 'idle-in-transaction',
-    severity,
-    title:
-      `${label} has ${n} sessions idle in transaction for ${formatDuration(Math.round(youngest.ageSeconds))}` +
-      `${Math.round(oldest.ageSeconds) > Math.round(youngest.ageSeconds) ? ` or more (oldest ${formatDuration(Math.round(oldest.ageSeconds))})` : ''}${blockingText}`,
+    severity: n >= PILE_ERROR_SESSIONS || blocking.length > 0 || oldest.ageSeconds >= input.thresholds.idleInTransactionSeconds * ERROR_MULTIPLE ? 'error' : 'warning',
+    title,
     subject: groupSubject(key),
     pids: oldestFirst.slice(0, MAX_PIDS).map((i) => i.backend.pid),
     evidence: {
@@ -179,12 +161,38 @@ function sessionsFinding(key: GroupKey, oldestFirst: readonly Idle[], input: Det
       lastQuery: oldest.backend.query,
     },
     advice:
+      advice +
+      `Set idle_in_transaction_session_timeout so the server ends such sessions; to end these now: ${terminateSql(groupSubject(key), ['idle in transaction', 'idle in transaction (aborted)'], `${Math.max(1, Math.floor(youngest.ageSeconds))} seconds`)}`,
+  }
+}
+
+/**
+ * Several sessions of one group past the threshold (too few or too young for a pile): one finding
+ * with their pids, since the cause and the fix are the group's, not each session's.
+ */
+function sessionsFinding(key: GroupKey, oldestFirst: readonly Idle[], input: DetectorInput, waiters: Map<number, number[]>): IdleInTransactionFinding {
+  const label = groupLabel(key)
+  const n = oldestFirst.length
+  const oldestAge = Math.round(oldestFirst[0]!.ageSeconds)
+  const youngestAge = Math.round(oldestFirst[n - 1]!.ageSeconds)
+  const aborted = oldestFirst.filter((i) => i.backend.state === 'idle in transaction (aborted)').length
+  const locks = oldestFirst
+    .filter((i) => waiters.has(i.backend.pid))
+    .map((i) => {
+      const waiting = waiters.get(i.backend.pid)!
+      return `Pid ${i.backend.pid} holds locks that pid ${waiting.join(', ')} ${waiting.length === 1 ? 'is' : 'are'} waiting for. `
+    })
+  return groupFinding(key, oldestFirst, input, waiters, (blocking) => ({
+    title:
+      `${label} has ${n} sessions idle in transaction for ${formatDuration(youngestAge)}` +
+      `${oldestAge > youngestAge ? ` or more (oldest ${formatDuration(oldestAge)})` : ''}` +
+      `${blocking.length > 0 ? `, blocking ${blocking.length} session${blocking.length === 1 ? '' : 's'}` : ''}`,
+    advice:
       `${n} sessions of ${label} sit idle inside transactions that were neither committed nor rolled back. ` +
       (aborted > 0 ? `${aborted === n ? 'All' : aborted} of them are in failed transactions: roll back in the error path (session.rollback(), ROLLBACK in a catch) and use a session per request. ` : '') +
       locks.join('') +
-      'End transactions before slow work, call Session.remove() (SQLAlchemy) at the end of each request, and release() node-postgres clients in a finally block after COMMIT or ROLLBACK. ' +
-      `Set idle_in_transaction_session_timeout so the server ends such sessions; to end these now: ${terminateSql(groupSubject(key), ['idle in transaction', 'idle in transaction (aborted)'], `${Math.max(1, Math.floor(youngest.ageSeconds))} seconds`)}`,
-  }
+      'End transactions before slow work, call Session.remove() (SQLAlchemy) at the end of each request, and release() node-postgres clients in a finally block after COMMIT or ROLLBACK. ',
+  }))
 }
 
 /**

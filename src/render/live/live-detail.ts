@@ -4,6 +4,7 @@
 import type { Backend } from '../../core/backend.js'
 import { isIdleInTransaction } from '../../core/backend.js'
 import { clientGroups, summarizeGroup } from '../../core/connection-summary.js'
+import { secondsBetween } from '../../core/describe-backend.js'
 import { formatDuration } from '../../core/duration.js'
 import type { TrackedFinding } from '../../core/finding-tracker.js'
 import { groupLabel } from '../../core/group-subject.js'
@@ -32,13 +33,9 @@ function stateName(backend: Backend): string {
 /** Sessions in transaction first: they are the ones that hold locks and slots. */
 const STATE_ORDER = ['aborted tx', 'idle in tx', 'active', 'idle']
 
-function seconds(fromMillis: number | null, nowMillis: number): number | null {
-  return fromMillis === null ? null : Math.max(0, Math.floor((nowMillis - fromMillis) / 1000))
-}
-
 function age(fromMillis: number | null, nowMillis: number): string {
-  const value = seconds(fromMillis, nowMillis)
-  return value === null ? '-' : formatDuration(value)
+  const seconds = secondsBetween(fromMillis, nowMillis)
+  return seconds === null ? '-' : formatDuration(Math.floor(seconds))
 }
 
 function sortSessions(backends: readonly Backend[], sort: SessionSort): Backend[] {
