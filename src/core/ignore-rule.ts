@@ -22,8 +22,10 @@ export function parseIgnoreRule(text: string): IgnoreRule | { readonly error: st
 }
 
 export function isIgnored(backend: Backend, rules: readonly IgnoreRule[]): boolean {
-  return rules.some((rule) => {
+  // A loop, not rules.some(): this runs for every session at every poll, and a closure each time adds up.
+  for (const rule of rules) {
     const value = dimensionValue(backend, rule.dimension)
-    return value !== null && rule.matcher.test(value)
-  })
+    if (value !== null && rule.matcher.test(value)) return true
+  }
+  return false
 }

@@ -14,8 +14,7 @@ import type { Finding } from './finding.js'
 import { FindingTracker, type TrackedFinding, type TrackerUpdate } from './finding-tracker.js'
 import type { GroupDimension } from './grouping.js'
 import type { IgnoreRule } from './ignore-rule.js'
-import { isClientBackend } from './backend.js'
-import { usableSlots, type ServerSettings, type Snapshot } from './snapshot.js'
+import { haveSameClientBackends, usableSlots, type ServerSettings, type Snapshot } from './snapshot.js'
 import type { Thresholds } from './thresholds.js'
 import { Timeline, type TimelineOptions } from './timeline/timeline.js'
 
@@ -104,7 +103,7 @@ export class LeakMonitor {
       this.#timelineEvaluatedAtMillis = snapshot.sampledAtMillis
     }
     const sinceJudged = snapshot.sampledAtMillis - this.#snapshotEvaluatedAtMillis
-    if (!this.#lastJudged || sinceJudged >= (this.#options.unchangedSessionsEvaluationMillis ?? 0) || !haveSameClients(this.#lastJudged, snapshot)) {
+    if (!this.#lastJudged || sinceJudged >= (this.#options.unchangedSessionsEvaluationMillis ?? 0) || !haveSameClientBackends(this.#lastJudged, snapshot)) {
       this.#snapshotFindings = runSnapshotDetectors({ snapshot, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore, groupBy: this.#options.groupBy })
       this.#snapshotEvaluatedAtMillis = snapshot.sampledAtMillis
       this.#lastJudged = snapshot
@@ -158,21 +157,4 @@ export function joinPoolFindings(fromServer: readonly Finding[], fromPools: read
   const covered = new Set<number>()
   for (const finding of fromPools) if (finding.kind === 'pool-imbalance') for (const pid of finding.pids) covered.add(pid)
   return [...fromServer.filter((f) => f.kind !== 'idle-in-transaction' || !f.pids.some((pid) => covered.has(pid))), ...fromPools]
-}
-
-/**
- * Whether two snapshots hold the very same client backend objects in the same order: the snapshot
- * reader hands back the last poll's object for a session that did not change.
- */
-function haveSameClients(a: Snapshot, b: Snapshot): boolean {
-  let i = 0
-  let j = 0
-  for (;;) {
-    while (i < a.backends.length && !isClientBackend(a.backends[i]!)) i++
-    while (j < b.backends.length && !isClientBackend(b.backends[j]!)) j++
-    if (i === a.backends.length || j === b.backends.length) return i === a.backends.length && j === b.backends.length
-    if (a.backends[i] !== b.backends[j]) return false
-    i++
-    j++
-  }
 }

@@ -6,7 +6,7 @@
 import { isClientBackend, type Backend } from '../backend.js'
 import { dimensionValue, groupKeyId, groupKeyOf, type GroupDimension, type GroupKey } from '../grouping.js'
 import { isIgnored, type IgnoreRule } from '../ignore-rule.js'
-import type { Snapshot } from '../snapshot.js'
+import { haveSameClientBackends, type Snapshot } from '../snapshot.js'
 import { CountSeries, DEFAULT_SERIES_LIMITS, type SeriesLimits } from './count-series.js'
 import { SessionChurn } from './session-churn.js'
 
@@ -17,8 +17,8 @@ export interface TrackedSession {
   /** null while the session is still connecting (state `starting`): it has no application name yet. */
   groupId: string | null
   readonly firstSeenMillis: number
-  /** When a sample last saw it (samples come in strictly later each time, so this also says which). */
-  lastSeenMillis: number
+  /** The last full reading of the clients that saw it (see Timeline#readings): one that did not was closed. */
+  seenInReading: number
   /** Seen running a new statement after pgleak first saw it. */
   isReused: boolean
   /** As last seen: its query_start changing means the session ran something new. */
@@ -88,6 +88,15 @@ export class Timeline {
   #isFresh = true
   #samples = 0
   #samplesSinceGap = 0
+  /**
+   * Snapshots whose clients were read one by one. A snapshot holding the very same client objects as
+   * the last one (a quiet poll: the reader hands back an unchanged session's object) is not: every
+   * session is still there as it was, so only the counts are carried forward.
+   */
+  #readings = 0
+  /** Each group's client count and the server's at the last snapshot, carried forward on a quiet one. */
+  #lastCounts = new Map<string, number>()
+  #lastServerClients = 0
   readonly #unattributed = new Map<string, UnattributedChurn>()
   /** (time, pg_stat_database sessions) pairs for the last minutes. */
   readonly #sessionCounter: { atMillis: number; total: number }[] = []
@@ -165,6 +174,20 @@ export class Timeline {
     this.#samples++
     this.#samplesSinceGap++
 
+    if (this.#isFresh || !previous || !haveSameClientBackends(previous, snapshot)) this.#readClients(snapshot, previous?.sampledAtMillis ?? now)
+    for (const group of this.#groups.values()) group.series.push(now, this.#lastCounts.get(group.id) ?? 0)
+    this.serverSeries.push(now, this.#lastServerClients)
+    if (typeof snapshot.sessionsEstablished === 'number') {
+      this.#sessionCounter.push({ atMillis: now, total: snapshot.sessionsEstablished })
+      while (this.#sessionCounter.length > 0 && this.#sessionCounter[0]!.atMillis < now - SESSION_COUNTER_WINDOW_MILLIS) this.#sessionCounter.shift()
+    }
+    this.#isFresh = false
+  }
+
+  /** Reads a snapshot's clients one by one: which sessions opened, closed or ran something new, and the counts. */
+  #readClients(snapshot: Snapshot, previousMillis: number): void {
+    const now = snapshot.sampledAtMillis
+    const reading = ++this.#readings
     const counts = new Map<string, number>()
     let serverClients = 0
     for (const backend of snapshot.backends) {
@@ -175,12 +198,12 @@ export class Timeline {
       const isConnecting = backend.state === 'starting' && !this.#isNamed(backend)
       let tracked = this.#sessions.get(backend.pid)
       if (tracked && tracked.backendStartMillis !== backend.backendStartMillis) {
-        this.#close(tracked, now)
+        this.#close(tracked, previousMillis, now)
         tracked = undefined
       }
       if (tracked) {
         if (backend.queryStartMillis !== tracked.backend.queryStartMillis && tracked.groupId !== null) tracked.isReused = true
-        tracked.lastSeenMillis = now
+        tracked.seenInReading = reading
         tracked.backend = backend
       } else {
         tracked = {
@@ -188,7 +211,7 @@ export class Timeline {
           backendStartMillis: backend.backendStartMillis,
           groupId: null,
           firstSeenMillis: now,
-          lastSeenMillis: now,
+          seenInReading: reading,
           isReused: false,
           backend,
         }
@@ -205,15 +228,9 @@ export class Timeline {
       if (tracked.groupId !== null) counts.set(tracked.groupId, (counts.get(tracked.groupId) ?? 0) + 1)
     }
 
-    for (const tracked of this.#sessions.values()) if (tracked.lastSeenMillis !== now) this.#close(tracked, now)
-
-    for (const group of this.#groups.values()) group.series.push(now, counts.get(group.id) ?? 0)
-    this.serverSeries.push(now, serverClients)
-    if (typeof snapshot.sessionsEstablished === 'number') {
-      this.#sessionCounter.push({ atMillis: now, total: snapshot.sessionsEstablished })
-      while (this.#sessionCounter.length > 0 && this.#sessionCounter[0]!.atMillis < now - SESSION_COUNTER_WINDOW_MILLIS) this.#sessionCounter.shift()
-    }
-    this.#isFresh = false
+    for (const tracked of this.#sessions.values()) if (tracked.seenInReading !== reading) this.#close(tracked, previousMillis, now)
+    this.#lastCounts = counts
+    this.#lastServerClients = serverClients
   }
 
   /**
@@ -230,11 +247,11 @@ export class Timeline {
     this.#samplesSinceGap = 0
   }
 
-  /** A session gone since the last poll: counted as closed with its life. */
-  #close(tracked: TrackedSession, now: number): void {
+  /** A session gone since the last poll (at `previousMillis`, which saw it): counted as closed with its life. */
+  #close(tracked: TrackedSession, previousMillis: number, now: number): void {
     this.#sessions.delete(tracked.pid)
     // It ended somewhere between the last poll that saw it and this one; take the middle.
-    const endedMillis = (tracked.lastSeenMillis + now) / 2
+    const endedMillis = (previousMillis + now) / 2
     const startedMillis = tracked.backendStartMillis ?? tracked.firstSeenMillis
     const lifetimeSeconds = Math.max(0, (endedMillis - startedMillis) / 1000)
     const clientAddr = tracked.backend.clientAddr ?? 'local'

@@ -52,4 +52,24 @@ describe('Timeline', () => {
     expect(group.churn.since(NOW)).toMatchObject({ opened: 0, closed: 0 })
     expect(timeline.continuousSinceMillis).toBe(NOW + 5000)
   })
+
+  it('carries a quiet poll (the very same session objects) forward: its counts, and the life of a session that goes after it', () => {
+    const timeline = new Timeline({ groupBy: ['app'] })
+    const opener = backend({ pid: 1, application: 'api', backendStartMillis: NOW })
+    const keeper = backend({ pid: 2, application: 'api', backendStartMillis: NOW })
+    const worker = backend({ pid: 3, application: 'worker', backendStartMillis: NOW })
+    timeline.ingest({ sampledAtMillis: NOW, backends: [keeper, worker] })
+    // A session opened in front of us, then ten quiet polls: the reader hands back the same objects.
+    const quiet = [keeper, worker, opener]
+    for (let second = 1; second <= 10; second++) timeline.ingest({ sampledAtMillis: NOW + second * 1000, backends: [...quiet] })
+    const api = [...timeline.groups].find((g) => g.key.app === 'api')!
+    expect(api.series.latest).toBe(2)
+    expect(api.churn.since(NOW)).toMatchObject({ opened: 1, closed: 0 })
+    expect(timeline.serverSeries.latest).toBe(3)
+    // Gone by 12 s: last seen on the quiet poll at 10 s, so it ended about 11 s after it started.
+    timeline.ingest({ sampledAtMillis: NOW + 12_000, backends: [keeper, worker] })
+    expect(api.series.latest).toBe(1)
+    expect(api.churn.since(NOW)).toMatchObject({ opened: 1, closed: 1, lifetimesSeconds: [11] })
+    expect([...timeline.sessions].map((s) => s.pid).sort()).toEqual([2, 3])
+  })
 })
