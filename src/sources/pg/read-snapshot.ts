@@ -45,16 +45,18 @@ function backendOf(row: SnapshotCells): Backend {
   }
 }
 
-/** What the last poll read: its backends by pid, and the `stable` line each quiet one came as. */
+/** What the last poll read: its backends, and the `stable` line each quiet one came as. */
 interface LastPoll {
-  readonly backends: ReadonlyMap<number, Backend>
+  readonly backends: readonly Backend[]
+  /** The backends by pid, made when a changed `stable` text needs them: a quiet poll does not. */
+  byPid?: Map<number, Backend>
   readonly stableLines: ReadonlyMap<number, string>
   /** The whole `stable` text and the backends it gave: on a quiet server the next text is the same. */
   readonly stableText: string | undefined
   readonly stableBackends: readonly Backend[]
 }
 
-const NOTHING_READ: LastPoll = { backends: new Map(), stableLines: new Map(), stableText: undefined, stableBackends: [] }
+const NOTHING_READ: LastPoll = { backends: [], stableLines: new Map(), stableText: undefined, stableBackends: [] }
 
 interface StableRead {
   lines: Map<number, string>
@@ -93,13 +95,14 @@ const NO_VALUE = '-'
  * downstream can be kept too); only a changed line is split. False when a pid was never read whole.
  */
 function addStable(text: string, last: LastPoll, backends: Backend[], stableLines: Map<number, string>): boolean {
+  const byPid = lastBackendsByPid(last)
   for (let at = 0; at < text.length; ) {
     let end = text.indexOf('\n', at)
     if (end === -1) end = text.length
     const line = text.slice(at, end)
     at = end + 1
     const pid = leadingInteger(line)
-    const previous = last.backends.get(pid)
+    const previous = byPid.get(pid)
     if (!previous) return false
     stableLines.set(pid, line)
     if (last.stableLines.get(pid) === line) {
@@ -115,6 +118,14 @@ function addStable(text: string, last: LastPoll, backends: Backend[], stableLine
     backends.push(isSame ? previous : { ...previous, waitEventType: type, waitEvent: event, xminAge: age, blockedBy })
   }
   return true
+}
+
+function lastBackendsByPid(last: LastPoll): ReadonlyMap<number, Backend> {
+  if (!last.byPid) {
+    last.byPid = new Map()
+    for (const backend of last.backends) last.byPid.set(backend.pid, backend)
+  }
+  return last.byPid
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
@@ -172,9 +183,7 @@ export class SnapshotReader {
       stable = { lines: new Map(), text: undefined, backends: [] }
       snapshot = snapshotOf(await snapshotRows(db, this.#sql, null), NOTHING_READ, stable)!
     }
-    const backends = new Map<number, Backend>()
-    for (const backend of snapshot.backends) backends.set(backend.pid, backend)
-    this.#last = { backends, stableLines: stable.lines, stableText: stable.text, stableBackends: stable.backends }
+    this.#last = { backends: snapshot.backends, stableLines: stable.lines, stableText: stable.text, stableBackends: stable.backends }
     if (Number.isFinite(snapshot.sampledAtMillis)) this.#lastSampledAtMillis = snapshot.sampledAtMillis
     return snapshot
   }
