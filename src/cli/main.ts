@@ -49,13 +49,14 @@ function printError(message: string): void {
   process.stderr.write(`pgleak: ${message}\n`)
 }
 
+/** Set once the first closed-pipe error is handled: stdout and stderr may both report one. */
+let isOutputClosed = false
+
 /**
  * A reader that stops early (`pgleak audit | head`) closes the pipe: stop there, quietly, as Unix
  * tools do, rather than with a write error's stack trace. The exit code is whatever the command had
  * decided by then.
  */
-let isOutputClosed = false
-
 function stopWhenOutputIsClosed(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     // A terminal that was closed (EIO, after SIGHUP): the run is stopping by the signal and must get to

@@ -132,14 +132,23 @@ const HEADER_ROWS = 3
 /** The rows the keys move through, in the order the frame shows them; with the screen's size, how far an open detail scrolls. */
 export function liveRows(monitor: LeakMonitor, findings: readonly TrackedFinding[], navigation: LiveNavigation, size?: ScreenSize): LiveRows {
   const rows = { groups: groupRows(monitor, findings, 1, navigation.groupSort).map((r) => r.id), findings: findings.map(findingKey) }
-  const open = navigation.open
-  if (!open || !size) return rows
+  if (!navigation.open || !size) return rows
   // Colour does not change a line's count, so a plain palette measures the body the frame draws.
-  const plain = createPalette({ isColor: false })
-  const width = Math.max(40, size.columns)
-  const body = open.type === 'group' ? groupDetailLines(plain, monitor, open.id, navigation.sessionSort, width) : findingDetailLines(plain, monitor, findings.find((f) => findingKey(f) === open.key), width)
-  // The body's first line stays put, and two rows go to it and to the line saying what is below.
-  return { ...rows, maxScroll: Math.max(0, body.length - 1 - Math.max(1, size.rows - HEADER_ROWS - 2)) }
+  const body = openDetailLines(createPalette({ isColor: false }), monitor, findings, navigation, frameWidth(size))
+  return { ...rows, maxScroll: scrollLimit(body.length, size.rows - HEADER_ROWS) }
+}
+
+function frameWidth(size: ScreenSize): number {
+  return Math.max(40, size.columns)
+}
+
+/** What an opened group or finding shows, before scrolling; none when nothing is open. */
+function openDetailLines(palette: Palette, monitor: LeakMonitor, findings: readonly TrackedFinding[], navigation: LiveNavigation, width: number): string[] {
+  const open = navigation.open
+  if (!open) return []
+  return open.type === 'group'
+    ? groupDetailLines(palette, monitor, open.id, navigation.sessionSort, width)
+    : findingDetailLines(palette, monitor, findings.find((f) => findingKey(f) === open.key), width)
 }
 
 function formatPerMinute(perMinute: number): string {
@@ -169,7 +178,7 @@ export function renderLiveFrame(palette: Palette, state: LiveViewState, findings
   const navigation = state.navigation ?? START_NAVIGATION
   const timeline = monitor.timeline
   const latest = timeline.latest
-  const width = Math.max(40, size.columns)
+  const width = frameWidth(size)
   const lines: string[] = []
   const elapsed = latest && timeline.firstMillis !== undefined ? (latest.sampledAtMillis - timeline.firstMillis) / 1000 : 0
   // The version before the target: a narrow terminal cuts the address, not a number.
@@ -191,12 +200,8 @@ export function renderLiveFrame(palette: Palette, state: LiveViewState, findings
       : palette.dim(state.recordPath ? `${keys} · recording to ${state.recordPath}` : keys)
   lines.push(status)
 
-  const open = navigation.open
-  if (open) {
-    const body =
-      open.type === 'group'
-        ? groupDetailLines(palette, monitor, open.id, navigation.sessionSort, width)
-        : findingDetailLines(palette, monitor, findings.find((f) => findingKey(f) === open.key), width)
+  if (navigation.open) {
+    const body = openDetailLines(palette, monitor, findings, navigation, width)
     return [...lines, ...scrolled(palette, body, navigation.scroll, size.rows - lines.length)].map((line) => fit(line, width))
   }
 
@@ -277,13 +282,23 @@ function findingLines(palette: Palette, findings: readonly TrackedFinding[], sel
   return lines
 }
 
+/** Lines of a scrolled detail shown at once in `room` rows: its first line and the line saying what is below take two. */
+function visibleLines(room: number): number {
+  return Math.max(1, room - 2)
+}
+
+/** How far a detail of `bodyLines` lines scrolls in `room` rows before its end is on screen. */
+function scrollLimit(bodyLines: number, room: number): number {
+  return bodyLines <= room ? 0 : Math.max(0, bodyLines - 1 - visibleLines(room))
+}
+
 /** An opened detail, `scroll` lines down, with a line saying what is below when it does not fit. */
 function scrolled(palette: Palette, body: readonly string[], scroll: number, room: number): string[] {
   if (body.length <= room) return [...body]
   // The first line (what is open) stays; the rest scrolls.
   const [title, ...rest] = body
-  const visible = Math.max(1, room - 2)
-  const from = Math.min(scroll, Math.max(0, rest.length - visible))
+  const visible = visibleLines(room)
+  const from = Math.min(scroll, scrollLimit(body.length, room))
   const below = rest.length - from - visible
   return [title!, ...rest.slice(from, from + visible), palette.dim(below > 0 ? `↓ ${below} more line${below === 1 ? '' : 's'}` : '(end)')]
 }
