@@ -16,19 +16,31 @@ export function findingKey(finding: Finding): string {
   // One session's transaction is that session; a group's pile is the group, whichever sessions it holds now.
   const pids = finding.kind === 'idle-in-transaction' && finding.evidence.scope === 'session' ? finding.pids.join(',') : ''
   const { application, user, database, client, pool } = finding.subject
-  // Joined, not JSON.stringify'd: this runs for every finding of every poll. Names never hold NUL
+  // Joined, not JSON.stringify'd: this runs for every finding each time the detectors judge. Names never hold NUL
   // (PostgreSQL's text cannot), so NUL separates them and SOH stands for a missing one.
   return `${finding.kind}\0${scope}\0${pids}\0${application ?? '\u0001'}\0${user ?? '\u0001'}\0${database ?? '\u0001'}\0${client ?? '\u0001'}\0${pool ?? '\u0001'}`
 }
 
 /**
  * A finding with when it was seen, its fields copied one by one: a spread of findings of every shape
- * (`{ ...finding, ... }`) cost five times as much, and this runs for every finding of every poll.
+ * (`{ ...finding, ... }`) cost five times as much.
  */
-function trackedFinding(finding: Finding, severity: Finding['severity'], firstSeenAt: string, lastSeenAt: string, isActive: boolean): TrackedFinding {
-  const { kind, title, subject, pids, evidence, advice, poolerClients } = finding
+function trackedFinding(entry: Entry, lastSeenMillis: number): TrackedFinding {
+  const { kind, title, subject, pids, evidence, advice, poolerClients } = entry.finding
   // Kind and evidence come from the same finding, so they still match.
-  return { kind, severity, title, subject, pids, evidence, advice, ...(poolerClients ? { poolerClients } : {}), firstSeenAt, lastSeenAt, isActive } as TrackedFinding
+  return {
+    kind,
+    severity: entry.severity,
+    title,
+    subject,
+    pids,
+    evidence,
+    advice,
+    ...(poolerClients ? { poolerClients } : {}),
+    firstSeenAt: new Date(entry.firstSeenMillis).toISOString(),
+    lastSeenAt: new Date(lastSeenMillis).toISOString(),
+    isActive: entry.isActive,
+  } as TrackedFinding
 }
 
 export interface TrackerUpdate {
@@ -36,34 +48,57 @@ export interface TrackerUpdate {
   readonly resolved: readonly TrackedFinding[]
 }
 
+/** One finding as tracked: the latest evaluation's figures, and the worst severity it reached. */
+interface Entry {
+  finding: Finding
+  severity: Finding['severity']
+  readonly firstSeenMillis: number
+  isActive: boolean
+  /** When it was last seen, once it no longer holds; an active finding was seen at the latest update. */
+  lastSeenMillis: number
+}
+
+const NOTHING_CHANGED: TrackerUpdate = Object.freeze({ opened: [], resolved: [] })
+
 export class FindingTracker {
-  readonly #tracked = new Map<string, TrackedFinding>()
+  readonly #entries = new Map<string, Entry>()
+  #lastUpdateMillis = Number.NaN
+  /** The findings of the latest update: the same ones again (nothing judged anew) change only its time. */
+  #lastFindings: readonly Finding[] = []
 
   update(findings: readonly Finding[], atMillis: number): TrackerUpdate {
-    const at = new Date(atMillis).toISOString()
+    const previousUpdateMillis = this.#lastUpdateMillis
+    this.#lastUpdateMillis = atMillis
+    if (isSameList(findings, this.#lastFindings) && !Number.isNaN(previousUpdateMillis)) return NOTHING_CHANGED
+    this.#lastFindings = findings
     const seen = new Set<string>()
     const opened: Finding[] = []
     for (const finding of findings) {
       const key = findingKey(finding)
       seen.add(key)
-      const previous = this.#tracked.get(key)
-      if (!previous || !previous.isActive) opened.push(finding)
-      // Keep the worst severity it reached: a transaction that blocked others stays an error after they give up.
-      const severity = previous && severityRank(previous.severity) > severityRank(finding.severity) ? previous.severity : finding.severity
-      this.#tracked.set(key, trackedFinding(finding, severity, previous?.firstSeenAt ?? at, at, true))
+      const entry = this.#entries.get(key)
+      if (!entry || !entry.isActive) {
+        opened.push(finding)
+        this.#entries.set(key, { finding, severity: worse(entry?.severity, finding.severity), firstSeenMillis: entry?.firstSeenMillis ?? atMillis, isActive: true, lastSeenMillis: atMillis })
+        continue
+      }
+      entry.finding = finding
+      entry.severity = worse(entry.severity, finding.severity)
     }
     const resolved: TrackedFinding[] = []
-    for (const [key, tracked] of this.#tracked) {
-      if (seen.has(key) || !tracked.isActive) continue
-      const ended = trackedFinding(tracked, tracked.severity, tracked.firstSeenAt, tracked.lastSeenAt, false)
-      this.#tracked.set(key, ended)
-      resolved.push(ended)
+    for (const [key, entry] of this.#entries) {
+      if (seen.has(key) || !entry.isActive) continue
+      entry.isActive = false
+      entry.lastSeenMillis = previousUpdateMillis
+      resolved.push(trackedFinding(entry, entry.lastSeenMillis))
     }
     return { opened, resolved }
   }
 
   active(): TrackedFinding[] {
-    return sortFindings([...this.#tracked.values()].filter((f) => f.isActive)) as TrackedFinding[]
+    const active: TrackedFinding[] = []
+    for (const entry of this.#entries.values()) if (entry.isActive) active.push(trackedFinding(entry, this.#lastUpdateMillis))
+    return sortFindings(active) as TrackedFinding[]
   }
 
   /**
@@ -71,11 +106,23 @@ export class FindingTracker {
    * a bounded history, not every transaction that ever sat idle.
    */
   forgetResolvedBefore(millis: number): void {
-    for (const [key, tracked] of this.#tracked) if (!tracked.isActive && Date.parse(tracked.lastSeenAt) < millis) this.#tracked.delete(key)
+    for (const [key, entry] of this.#entries) if (!entry.isActive && entry.lastSeenMillis < millis) this.#entries.delete(key)
   }
 
   /** Every finding seen, active or not, worst first. */
   all(): TrackedFinding[] {
-    return sortFindings([...this.#tracked.values()]) as TrackedFinding[]
+    const all = [...this.#entries.values()].map((entry) => trackedFinding(entry, entry.isActive ? this.#lastUpdateMillis : entry.lastSeenMillis))
+    return sortFindings(all) as TrackedFinding[]
   }
+}
+
+/** Keep the worst severity a finding reached: a transaction that blocked others stays an error after they give up. */
+function worse(a: Finding['severity'] | undefined, b: Finding['severity']): Finding['severity'] {
+  return a !== undefined && severityRank(a) > severityRank(b) ? a : b
+}
+
+function isSameList(a: readonly Finding[], b: readonly Finding[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }

@@ -52,4 +52,34 @@ describe('findings over time', () => {
     ])
     expect(tracker.update([], Date.UTC(2026, 10, 21, 10, 0, 10)).resolved).toMatchObject([{ title: 'idle_in_transaction_session_timeout is 1h', isActive: false }])
   })
+
+  it('move only their last-seen time when the same findings come again, and a resolved one keeps the last time it was seen', () => {
+    const tracker = new FindingTracker()
+    const findings = [config('api', '0'), config('worker', '0')]
+    const at = (second: number) => Date.UTC(2026, 10, 21, 10, 0, second)
+    expect(tracker.update(findings, at(0)).opened).toHaveLength(2)
+    // Nothing judged anew (serve's quiet polls): the very same findings, a new array.
+    const quiet = tracker.update([...findings], at(3))
+    expect(quiet).toEqual({ opened: [], resolved: [] })
+    expect(tracker.active().map((f) => [f.subject.application, f.firstSeenAt, f.lastSeenAt])).toEqual([
+      ['api', '2026-11-21T10:00:00.000Z', '2026-11-21T10:00:03.000Z'],
+      ['worker', '2026-11-21T10:00:00.000Z', '2026-11-21T10:00:03.000Z'],
+    ])
+    const { resolved } = tracker.update([config('api', '0')], at(5))
+    expect(resolved.map((f) => [f.subject.application, f.lastSeenAt, f.isActive])).toEqual([['worker', '2026-11-21T10:00:03.000Z', false]])
+    tracker.update([config('api', '0')], at(8))
+    expect(tracker.all().map((f) => [f.subject.application, f.lastSeenAt, f.isActive])).toEqual([
+      ['api', '2026-11-21T10:00:08.000Z', true],
+      ['worker', '2026-11-21T10:00:03.000Z', false],
+    ])
+    // Back again: opened anew, first seen when it first was, and forgotten only once resolved.
+    const back = tracker.update([config('api', '0'), { ...config('worker', '0'), severity: 'error' }], at(9))
+    expect(back.opened.map((f) => f.subject.application)).toEqual(['worker'])
+    expect(tracker.active().find((f) => f.subject.application === 'worker')).toMatchObject({ firstSeenAt: '2026-11-21T10:00:00.000Z', severity: 'error' })
+    tracker.update([config('api', '0')], at(10))
+    tracker.forgetResolvedBefore(at(9))
+    expect(tracker.all()).toHaveLength(2)
+    tracker.forgetResolvedBefore(at(10))
+    expect(tracker.all().map((f) => f.subject.application)).toEqual(['api'])
+  })
 })
