@@ -26,11 +26,12 @@ export interface LeakMonitorOptions {
   /** Also judge pool events (watch --pool-log), joined to the server's sessions by pid. */
   readonly hasPoolLog?: boolean
   /**
-   * Judge a snapshot whose client sessions are every one the very same as at the last poll only
+   * Judge a snapshot whose client sessions are every one the very same as when last judged only
    * this often, in sample time; until then its findings are the last ones. On such a snapshot
    * only the clock moved, so a verdict can only come later by a threshold crossed in between.
-   * serve sets it (its findings are read at each scrape); watch and check judge every poll.
-   * (Default: 0, every poll.)
+   * This holds for the detectors over time as for those on one snapshot: a quiet server's
+   * counts are flat. serve sets it (its findings are read at each scrape); watch and check judge
+   * every poll. (Default: 0, every poll.)
    */
   readonly unchangedSessionsEvaluationMillis?: number
 }
@@ -57,6 +58,8 @@ export class LeakMonitor {
   #settings: ServerSettings
   #timelineFindings: readonly Finding[] = []
   #timelineEvaluatedAtMillis = Number.NEGATIVE_INFINITY
+  /** The timeline's count of changes when the detectors over time last judged it. */
+  #timelineJudgedChanges: number | undefined
   #snapshotFindings: readonly Finding[] = []
   #snapshotEvaluatedAtMillis = Number.NEGATIVE_INFINITY
   #lastJudged: Snapshot | undefined
@@ -80,6 +83,7 @@ export class LeakMonitor {
   updateSettings(settings: ServerSettings): void {
     this.#settings = settings
     this.#lastJudged = undefined
+    this.#timelineJudgedChanges = undefined
   }
 
   /** PgBouncer's view at this poll, read before the server's snapshot is ingested. */
@@ -97,13 +101,15 @@ export class LeakMonitor {
     const before = this.timeline.samples
     this.timeline.ingest(snapshot)
     if (this.timeline.samples === before) return { current: [], opened: [], resolved: [] }
-    const input = { timeline: this.timeline, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore }
-    if (snapshot.sampledAtMillis - this.#timelineEvaluatedAtMillis >= TIMELINE_EVALUATION_MILLIS) {
+    const quietMillis = this.#options.unchangedSessionsEvaluationMillis ?? 0
+    const sinceTimelineJudged = snapshot.sampledAtMillis - this.#timelineEvaluatedAtMillis
+    if (sinceTimelineJudged >= TIMELINE_EVALUATION_MILLIS && (sinceTimelineJudged >= quietMillis || this.timeline.changes !== this.#timelineJudgedChanges)) {
+      const input = { timeline: this.timeline, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore }
       this.#timelineFindings = TIMELINE_DETECTORS.flatMap((detect) => detect(input))
       this.#timelineEvaluatedAtMillis = snapshot.sampledAtMillis
+      this.#timelineJudgedChanges = this.timeline.changes
     }
-    const sinceJudged = snapshot.sampledAtMillis - this.#snapshotEvaluatedAtMillis
-    if (!this.#lastJudged || sinceJudged >= (this.#options.unchangedSessionsEvaluationMillis ?? 0) || !haveSameClientBackends(this.#lastJudged, snapshot)) {
+    if (snapshot.sampledAtMillis - this.#snapshotEvaluatedAtMillis >= quietMillis || !isQuietSince(this.#lastJudged, snapshot)) {
       this.#snapshotFindings = runSnapshotDetectors({ snapshot, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore, groupBy: this.#options.groupBy })
       this.#snapshotEvaluatedAtMillis = snapshot.sampledAtMillis
       this.#lastJudged = snapshot
@@ -130,6 +136,7 @@ export class LeakMonitor {
     // What was judged before the gap no longer holds.
     this.#timelineFindings = []
     this.#timelineEvaluatedAtMillis = Number.NEGATIVE_INFINITY
+    this.#timelineJudgedChanges = undefined
     this.#lastJudged = undefined
   }
 
@@ -146,6 +153,11 @@ export class LeakMonitor {
   findings(): TrackedFinding[] {
     return this.#tracker.all()
   }
+}
+
+/** Whether `snapshot` holds the very client sessions `judged` did: since then, only the clock moved. */
+function isQuietSince(judged: Snapshot | undefined, snapshot: Snapshot): boolean {
+  return judged !== undefined && haveSameClientBackends(judged, snapshot)
 }
 
 /**

@@ -1,6 +1,7 @@
 // What a monitor judges on a poll where nothing but the clock moved (serve's
 // unchanged-sessions cadence), and that watch's default judges every poll.
 import { describe, expect, it } from 'vitest'
+import { TIMELINE_DETECTORS, type TimelineDetector } from '../../src/core/detectors/index.js'
 import { LeakMonitor } from '../../src/core/leak-monitor.js'
 import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds.js'
 import { backend, backgroundProcess, idleInTransaction, NOW, settings, snapshot } from '../support/builders.js'
@@ -59,6 +60,29 @@ describe('a monitor polled on unchanged sessions', () => {
     // The same session, read again with a new state: a new object.
     changed.ingest(snapshot([stuck, { ...others[0]!, state: 'active' }, others[1]!], NOW + 3000))
     expect(idleInTransactionPids(changed)).toEqual([4242])
+  })
+
+  it('runs the detectors over time on the same cadence when nothing moved, and within 2 s of a change', () => {
+    const detectors = TIMELINE_DETECTORS as TimelineDetector[]
+    const original = detectors[0]!
+    const judgedAt: number[] = []
+    detectors[0] = (input) => {
+      judgedAt.push((input.timeline.latest!.sampledAtMillis - NOW) / 1000)
+      return original(input)
+    }
+    try {
+      const quiet = new LeakMonitor(settings(), { groupBy: ['app'], ignore: [], thresholds: DEFAULT_THRESHOLDS, unchangedSessionsEvaluationMillis: 5000 })
+      for (let s = 0; s <= 12; s++) quiet.ingest(s === 6 ? at(6, [backend({ application: 'api', state: 'active' })]) : at(s))
+      // 6 opened a session, too soon after 5 to judge again; 7, where it is gone again (the same
+      // sessions as 5, but the timeline moved), is judged; then nothing moves until 12.
+      expect(judgedAt).toEqual([0, 5, 7, 12])
+      judgedAt.length = 0
+      const everyPoll = new LeakMonitor(settings(), { groupBy: ['app'], ignore: [], thresholds: DEFAULT_THRESHOLDS })
+      for (let s = 0; s <= 6; s++) everyPoll.ingest(at(s))
+      expect(judgedAt).toEqual([0, 2, 4, 6])
+    } finally {
+      detectors[0] = original
+    }
   })
 
   it('judges at once after the server settings change (a reconnect)', () => {

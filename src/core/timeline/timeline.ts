@@ -94,6 +94,8 @@ export class Timeline {
    * session is still there as it was, so only the counts are carried forward.
    */
   #readings = 0
+  /** Snapshots on which something moved (see `changes`). */
+  #changes = 0
   /** Each group's client count and the server's at the last snapshot, carried forward on a quiet one. */
   #lastCounts = new Map<string, number>()
   #lastServerClients = 0
@@ -114,6 +116,15 @@ export class Timeline {
 
   get samples(): number {
     return this.#samples
+  }
+
+  /**
+   * How many snapshots moved something: a client session opened, closed or changed, or the server
+   * established sessions (which polling may not see, when they are shorter than a poll). While it
+   * stays the same, only the clock moves.
+   */
+  get changes(): number {
+    return this.#changes
   }
 
   get firstMillis(): number | undefined {
@@ -174,7 +185,10 @@ export class Timeline {
     this.#samples++
     this.#samplesSinceGap++
 
-    if (this.#isFresh || !previous || !haveSameClientBackends(previous, snapshot)) this.#readClients(snapshot, previous?.sampledAtMillis ?? now)
+    if (this.#isFresh || !previous || !haveSameClientBackends(previous, snapshot)) {
+      this.#readClients(snapshot, previous?.sampledAtMillis ?? now)
+      this.#changes++
+    } else if (snapshot.sessionsEstablished !== previous.sessionsEstablished) this.#changes++
     for (const group of this.#groups.values()) group.series.push(now, this.#lastCounts.get(group.id) ?? 0)
     this.serverSeries.push(now, this.#lastServerClients)
     if (typeof snapshot.sessionsEstablished === 'number') {

@@ -72,4 +72,20 @@ describe('Timeline', () => {
     expect(api.churn.since(NOW)).toMatchObject({ opened: 1, closed: 1, lifetimesSeconds: [11] })
     expect([...timeline.sessions].map((s) => s.pid).sort()).toEqual([2, 3])
   })
+
+  it('counts the snapshots that moved something: a session opened, closed or changed, or sessions established unseen', () => {
+    const timeline = new Timeline({ groupBy: ['app'] })
+    const api = backend({ pid: 1, application: 'api', backendStartMillis: NOW })
+    const at = (second: number, backends = [api], sessionsEstablished = 10) => timeline.ingest({ sampledAtMillis: NOW + second * 1000, backends, sessionsEstablished })
+    at(0)
+    at(1)
+    at(2)
+    expect(timeline.changes).toBe(1)
+    // Connections shorter than a poll: none seen, but the server counted them.
+    at(3, [api], 14)
+    expect(timeline.changes).toBe(2)
+    at(4, [api], 14)
+    at(5, [{ ...api, state: 'active' }], 14)
+    expect(timeline.changes).toBe(3)
+  })
 })
