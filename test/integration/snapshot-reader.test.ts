@@ -9,6 +9,7 @@ import type { Snapshot } from '../../src/core/snapshot.js'
 import { resolveConnectionTarget } from '../../src/sources/pg/connection-target.js'
 import { PgleakSession, type Queryable } from '../../src/sources/pg/pgleak-session.js'
 import { readSnapshot, SnapshotReader } from '../../src/sources/pg/read-snapshot.js'
+import { SNAPSHOT_COLUMNS } from '../../src/sources/pg/snapshot-query.js'
 import { sleep } from '../support/run-cli.js'
 import { useTestDatabase } from '../support/test-database.js'
 
@@ -59,6 +60,48 @@ describe('the snapshot reader', () => {
       expect(quietThird).not.toBe(quietFirst)
       expect(quietThird.query).toBe('SELECT 2')
       expect(third.backends.find((b) => b.application === 'waiter')?.blockedBy).toEqual([])
+    } finally {
+      await session.close()
+    }
+  })
+
+  it("leaves out a quiet server's stable text once read, and reads it again as soon as a session moves", { timeout: 30_000 }, async () => {
+    const session = await PgleakSession.open(resolveConnectionTarget(db().url(), {}))
+    try {
+      const idle = await Promise.all(['one', 'two', 'three'].map((application) => db().openSession({ application })))
+      for (const client of idle) await client.query('SELECT 1')
+      const stableTexts: unknown[] = []
+      const watched: Queryable = {
+        query: (sql, values) => session.query(sql, values),
+        queryArrays: async (name, sql, values) => {
+          const rows = await session.queryArrays(name, sql, values)
+          stableTexts.push(rows.find((row) => typeof row[SNAPSHOT_COLUMNS.indexOf('stable_hash')] === 'string')?.[SNAPSHOT_COLUMNS.indexOf('stable')])
+          return rows
+        },
+      }
+      const reader = new SnapshotReader(db().major * 10000)
+      await reader.read(watched)
+      await sleep(5500)
+      // Quiet since five seconds before the last poll (the margin): from this poll on, stable.
+      await reader.read(watched)
+      await sleep(300)
+      const first = await reader.read(watched)
+      await sleep(300)
+      const second = await reader.read(watched)
+      // Whole, then the three quiet sessions as text, then not even that: the server sent its hash only.
+      expect(stableTexts.slice(0, 2)).toEqual([undefined, undefined])
+      expect(String(stableTexts[2]).split('\n')).toHaveLength(3)
+      expect(stableTexts[3]).toBeNull()
+      expect(sessions(second)).toEqual(sessions(await readSnapshot(session, db().major * 10000)))
+      for (const backend of second.backends.filter((b) => b.backendType === 'client backend')) expect(first.backends).toContain(backend)
+
+      await idle[0]!.query('SELECT 2')
+      await sleep(300)
+      const third = await reader.read(watched)
+      // 'one' ran a statement: it comes whole, and the two others as a new text.
+      expect(String(stableTexts[4]).split('\n')).toHaveLength(2)
+      expect(sessions(third)).toEqual(sessions(await readSnapshot(session, db().major * 10000)))
+      expect(third.backends.find((b) => b.application === 'one')?.query).toBe('SELECT 2')
     } finally {
       await session.close()
     }

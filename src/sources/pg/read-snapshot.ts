@@ -51,16 +51,16 @@ interface LastPoll {
   /** The backends by pid, made when a changed `stable` text needs them: a quiet poll does not. */
   byPid?: Map<number, Backend>
   readonly stableLines: ReadonlyMap<number, string>
-  /** The whole `stable` text and the backends it gave: on a quiet server the next text is the same. */
-  readonly stableText: string | undefined
+  /** The server's hash of the whole `stable` text, and the backends it gave: on a quiet server the next text is the same, and not sent. */
+  readonly stableHash: string | null
   readonly stableBackends: readonly Backend[]
 }
 
-const NOTHING_READ: LastPoll = { backends: [], stableLines: new Map(), stableText: undefined, stableBackends: [] }
+const NOTHING_READ: LastPoll = { backends: [], stableLines: new Map(), stableHash: null, stableBackends: [] }
 
 interface StableRead {
   lines: Map<number, string>
-  text: string | undefined
+  hash: string | null
   backends: Backend[]
 }
 
@@ -68,20 +68,25 @@ interface StableRead {
  * The snapshot in these rows: the whole rows, and the sessions of the `stable` text taken from what
  * the last poll read of them, with their wait event, xmin age and blockers as they are now.
  * Undefined when the text names a session not read whole before (one that started just before the
- * last poll read its rows): the caller then reads every row whole.
+ * last poll read its rows), or is left out under a hash other than the last one's (which the server
+ * does not do): the caller then reads every row whole.
  */
 function snapshotOf(rows: readonly SnapshotCells[], last: LastPoll, read: StableRead): Snapshot | undefined {
   const first = rows[0]
   const backends: Backend[] = []
   for (const row of rows) {
     if (typeof row[COLUMN.pid] === 'number') backends.push(backendOf(row))
+    const hash = row[COLUMN.stable_hash]
+    if (typeof hash !== 'string') continue
+    read.hash = hash
     const stable = row[COLUMN.stable]
-    if (typeof stable !== 'string') continue
-    read.text = stable
-    if (stable === last.stableText) {
+    if (typeof stable === 'string') {
+      if (!addStable(stable, last, read.backends, read.lines)) return undefined
+    } else if (hash === last.stableHash) {
+      // The server left out the text: it is the one read last time.
       read.lines = last.stableLines as Map<number, string>
       read.backends = last.stableBackends as Backend[]
-    } else if (!addStable(stable, last, read.backends, read.lines)) return undefined
+    } else return undefined
     for (const backend of read.backends) backends.push(backend)
   }
   return { sampledAtMillis: num(first?.[COLUMN.sampled_at]) ?? Number.NaN, backends, sessionsEstablished: num(first?.[COLUMN.sessions_established]) }
@@ -155,8 +160,8 @@ const SINCE_MARGIN_MILLIS = 5000
 /** The statement's name on pgleak's connection: parsed and planned once, not at every poll. */
 const STATEMENT_NAME = 'pgleak_snapshot'
 
-async function snapshotRows(db: Queryable, sql: string, sinceMillis: number | null): Promise<readonly SnapshotCells[]> {
-  const values = [QUERY_TEXT_LIMIT, sinceMillis]
+async function snapshotRows(db: Queryable, sql: string, sinceMillis: number | null, stableHash: string | null): Promise<readonly SnapshotCells[]> {
+  const values = [QUERY_TEXT_LIMIT, sinceMillis, stableHash]
   if (db.queryArrays) return db.queryArrays(STATEMENT_NAME, sql, values)
   const rows = await db.query(sql, values)
   return rows.map((row) => SNAPSHOT_COLUMNS.map((column) => row[column]))
@@ -177,13 +182,13 @@ export class SnapshotReader {
 
   async read(db: Queryable): Promise<Snapshot> {
     const since = this.#lastSampledAtMillis === undefined ? null : this.#lastSampledAtMillis - SINCE_MARGIN_MILLIS
-    let stable: StableRead = { lines: new Map(), text: undefined, backends: [] }
-    let snapshot = since === null ? undefined : snapshotOf(await snapshotRows(db, this.#sql, since), this.#last, stable)
+    let stable: StableRead = { lines: new Map(), hash: null, backends: [] }
+    let snapshot = since === null ? undefined : snapshotOf(await snapshotRows(db, this.#sql, since, this.#last.stableHash), this.#last, stable)
     if (!snapshot) {
-      stable = { lines: new Map(), text: undefined, backends: [] }
-      snapshot = snapshotOf(await snapshotRows(db, this.#sql, null), NOTHING_READ, stable)!
+      stable = { lines: new Map(), hash: null, backends: [] }
+      snapshot = snapshotOf(await snapshotRows(db, this.#sql, null, null), NOTHING_READ, stable)!
     }
-    this.#last = { backends: snapshot.backends, stableLines: stable.lines, stableText: stable.text, stableBackends: stable.backends }
+    this.#last = { backends: snapshot.backends, stableLines: stable.lines, stableHash: stable.hash, stableBackends: stable.backends }
     if (Number.isFinite(snapshot.sampledAtMillis)) this.#lastSampledAtMillis = snapshot.sampledAtMillis
     return snapshot
   }

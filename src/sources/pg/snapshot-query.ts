@@ -12,7 +12,11 @@
 // running or waiting statement: its wait event, xmin age and blockers), all
 // such lines in one value, and the poller keeps what it read of it before. At
 // 1,000 mostly quiet backends this spares node-postgres a thousand rows to
-// decode every second. $2 NULL asks for every row whole.
+// decode every second. $2 NULL asks for every row whole. The stable text
+// comes with a hash of it, and only when that hash is not $3, the hash of the
+// last one: on a quiet server nothing of the quiet sessions crosses the wire,
+// and the poller has nothing to decode or compare. (hashtextextended, not
+// md5: md5() fails on servers in FIPS mode.)
 const SNAPSHOT_QUERY_TEXT = `
 WITH a AS MATERIALIZED (
   SELECT s.*,
@@ -42,14 +46,21 @@ LEFT JOIN (
          age(a.backend_xmin) AS xmin_age,
          CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by,
          left(a.query, $1) AS query,
-         NULL::text AS stable
+         NULL::text AS stable,
+         NULL::text AS stable_hash
   FROM a WHERE a.changed
   UNION ALL
   SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-         string_agg(concat_ws(' ', a.pid, coalesce(a.wait_event_type, '-'), coalesce(a.wait_event, '-'),
-                              coalesce(age(a.backend_xmin)::text, '-'),
-                              CASE WHEN a.wait_event_type = 'Lock' THEN nullif(array_to_string(pg_blocking_pids(a.pid), ','), '') ELSE '-' END), E'\n')
-  FROM a WHERE NOT a.changed HAVING count(*) > 0
+         CASE WHEN h.hash IS DISTINCT FROM $3::text THEN h.lines END, h.hash
+  FROM (
+    SELECT l.lines, HASH(l.lines)::text AS hash
+    FROM (
+      SELECT string_agg(concat_ws(' ', a.pid, coalesce(a.wait_event_type, '-'), coalesce(a.wait_event, '-'),
+                                  coalesce(age(a.backend_xmin)::text, '-'),
+                                  CASE WHEN a.wait_event_type = 'Lock' THEN nullif(array_to_string(pg_blocking_pids(a.pid), ','), '') ELSE '-' END), E'\n') AS lines
+      FROM a WHERE NOT a.changed HAVING count(*) > 0
+    ) l
+  ) h
 ) r ON true
 `
 
@@ -75,11 +86,18 @@ export const SNAPSHOT_COLUMNS = [
   'blocked_by',
   'query',
   'stable',
+  'stable_hash',
 ] as const
 
-/** The snapshot query for a server version: pg_stat_database.sessions exists from PostgreSQL 14. */
+/**
+ * The snapshot query for a server version: pg_stat_database.sessions exists from PostgreSQL 14,
+ * hashtextextended (64 bits) from 11; PostgreSQL 10 has the 32-bit hashtext.
+ */
 export function snapshotQueryFor(versionNum: number): string {
-  return SNAPSHOT_QUERY_TEXT.replace('SESSIONS', versionNum >= 140000 ? '(SELECT sum(sessions)::float8 FROM pg_stat_database)' : 'NULL::float8')
+  return SNAPSHOT_QUERY_TEXT.replace('SESSIONS', versionNum >= 140000 ? '(SELECT sum(sessions)::float8 FROM pg_stat_database)' : 'NULL::float8').replace(
+    'HASH(l.lines)',
+    versionNum >= 110000 ? 'hashtextextended(l.lines, 0)' : 'hashtext(l.lines)',
+  )
 }
 
 /** What pg_stat_activity shows in `query` for a row the polling role may not see. */
