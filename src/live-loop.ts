@@ -35,6 +35,8 @@ export interface LiveLoopOptions extends SessionOptions {
   readonly maxBackoffMillis?: number
   /** See LeakMonitorOptions. (Default: 0, every poll.) */
   readonly unchangedSessionsEvaluationMillis?: number
+  /** See LeakMonitorOptions. (Default: false.) */
+  readonly judgePutOffPollsWhenRead?: boolean
 }
 
 export type LiveEvent =
@@ -106,6 +108,7 @@ export class LiveLoop {
               thresholds: options.thresholds,
               hasPoolLog: this.#poolLog !== undefined,
               ...(options.unchangedSessionsEvaluationMillis !== undefined ? { unchangedSessionsEvaluationMillis: options.unchangedSessionsEvaluationMillis } : {}),
+              ...(options.judgePutOffPollsWhenRead ? { judgePutOffPollsWhenRead: true } : {}),
             })
           }
           yield { type: 'connected', settings: event.settings, isReconnect: event.isReconnect, monitor: this.#monitor }

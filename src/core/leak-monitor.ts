@@ -34,6 +34,12 @@ export interface LeakMonitorOptions {
    * every poll. (Default: 0, every poll.)
    */
   readonly unchangedSessionsEvaluationMillis?: number
+  /**
+   * Judge at once, when findings are read (`active()`, `findings()`), a poll whose judging the
+   * cadences put off: serve's findings are read at each scrape, and judged then they are as fresh
+   * as judged at every poll, for a fraction of the work on a quiet server. (Default: false.)
+   */
+  readonly judgePutOffPollsWhenRead?: boolean
 }
 
 export interface MonitorUpdate extends TrackerUpdate {
@@ -63,6 +69,8 @@ export class LeakMonitor {
   #snapshotFindings: readonly Finding[] = []
   #snapshotEvaluatedAtMillis = Number.NEGATIVE_INFINITY
   #lastJudged: Snapshot | undefined
+  /** The latest poll, when a cadence put off judging some of it, and the pool clock it came with. */
+  #putOff: { readonly snapshot: Snapshot; readonly poolNowMillis: number | undefined } | undefined
 
   constructor(settings: ServerSettings, options: LeakMonitorOptions) {
     this.#settings = settings
@@ -101,19 +109,26 @@ export class LeakMonitor {
     const before = this.timeline.samples
     this.timeline.ingest(snapshot)
     if (this.timeline.samples === before) return { current: [], opened: [], resolved: [] }
+    return this.#judge(snapshot, poolNowMillis, false)
+  }
+
+  /** Runs the detectors the cadences call for (all of them when `now`), and updates the findings. */
+  #judge(snapshot: Snapshot, poolNowMillis: number | undefined, now: boolean): MonitorUpdate {
     const quietMillis = this.#options.unchangedSessionsEvaluationMillis ?? 0
     const sinceTimelineJudged = snapshot.sampledAtMillis - this.#timelineEvaluatedAtMillis
-    if (sinceTimelineJudged >= TIMELINE_EVALUATION_MILLIS && (sinceTimelineJudged >= quietMillis || this.timeline.changes !== this.#timelineJudgedChanges)) {
+    let isPutOff = false
+    if (now || (sinceTimelineJudged >= TIMELINE_EVALUATION_MILLIS && (sinceTimelineJudged >= quietMillis || this.timeline.changes !== this.#timelineJudgedChanges))) {
       const input = { timeline: this.timeline, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore }
       this.#timelineFindings = TIMELINE_DETECTORS.flatMap((detect) => detect(input))
       this.#timelineEvaluatedAtMillis = snapshot.sampledAtMillis
       this.#timelineJudgedChanges = this.timeline.changes
-    }
-    if (snapshot.sampledAtMillis - this.#snapshotEvaluatedAtMillis >= quietMillis || !isQuietSince(this.#lastJudged, snapshot)) {
+    } else isPutOff = true
+    if (now || snapshot.sampledAtMillis - this.#snapshotEvaluatedAtMillis >= quietMillis || !isQuietSince(this.#lastJudged, snapshot)) {
       this.#snapshotFindings = runSnapshotDetectors({ snapshot, settings: this.#settings, thresholds: this.#options.thresholds, ignore: this.#options.ignore, groupBy: this.#options.groupBy })
       this.#snapshotEvaluatedAtMillis = snapshot.sampledAtMillis
       this.#lastJudged = snapshot
-    }
+    } else isPutOff = true
+    this.#putOff = isPutOff ? { snapshot, poolNowMillis } : undefined
     let current = [...this.#snapshotFindings, ...this.#timelineFindings]
     if (!this.poolers.isEmpty) {
       current = joinPoolerClients([...current, ...runPoolerDetectors({ timeline: this.poolers, usableSlots: usableSlots(this.#settings) })], this.poolers.poolers().map((p) => p.latest))
@@ -138,6 +153,7 @@ export class LeakMonitor {
     this.#timelineEvaluatedAtMillis = Number.NEGATIVE_INFINITY
     this.#timelineJudgedChanges = undefined
     this.#lastJudged = undefined
+    this.#putOff = undefined
   }
 
   /** Forgets resolved findings last seen before `millis` (in sample time): for long runs. */
@@ -146,12 +162,20 @@ export class LeakMonitor {
   }
 
   active(): TrackedFinding[] {
+    this.#judgePutOff()
     return this.#tracker.active()
   }
 
   /** Every finding seen so far, active or not. */
   findings(): TrackedFinding[] {
+    this.#judgePutOff()
     return this.#tracker.all()
+  }
+
+  #judgePutOff(): void {
+    if (!this.#putOff || !this.#options.judgePutOffPollsWhenRead) return
+    const { snapshot, poolNowMillis } = this.#putOff
+    this.#judge(snapshot, poolNowMillis, true)
   }
 }
 

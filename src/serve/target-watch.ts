@@ -31,11 +31,12 @@ export interface TargetWatchOptions {
 const RESOLVED_KEPT_MILLIS = 24 * 3600_000
 const FORGET_EVERY_MILLIS = 60_000
 /**
- * A poll whose client sessions are all unchanged is judged again only after this long: Prometheus
- * reads the findings every 15 s or so, and a thousand idle sessions judged every second cost a
- * target most of its CPU. Any session that opens, closes or changes state is judged at once.
+ * A poll whose client sessions are all unchanged is judged when its findings are read (each scrape,
+ * /findings), and at least this often: a thousand idle sessions judged every second cost a target
+ * most of its CPU, for verdicts nobody reads until the next scrape. Any session that opens, closes
+ * or changes state is judged at once.
  */
-const UNCHANGED_SESSIONS_EVALUATION_MILLIS = 5000
+const UNCHANGED_SESSIONS_EVALUATION_MILLIS = 60_000
 
 export class TargetWatch {
   readonly target: ServeTarget
@@ -95,6 +96,7 @@ export class TargetWatch {
         connectTimeoutMillis: this.#options.connectTimeoutMillis,
         maxBackoffMillis: maxBackoff,
         unchangedSessionsEvaluationMillis: UNCHANGED_SESSIONS_EVALUATION_MILLIS,
+        judgePutOffPollsWhenRead: true,
         ...(this.#options.redact ? { view: redactSnapshot } : {}),
         ...(this.target.poolers.length > 0 ? { poolerTargets: this.target.poolers } : {}),
       })

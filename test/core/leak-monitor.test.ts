@@ -85,6 +85,18 @@ describe('a monitor polled on unchanged sessions', () => {
     }
   })
 
+  it('judges a poll put off by the cadence when its findings are read, as fresh as judged at every poll', () => {
+    const monitor = new LeakMonitor(settings(), { groupBy: ['app'], ignore: [], thresholds: DEFAULT_THRESHOLDS, unchangedSessionsEvaluationMillis: 60_000, judgePutOffPollsWhenRead: true })
+    for (let s = 0; s <= 3; s++) monitor.ingest(at(s))
+    // Past the threshold at 2 s; no poll judged it, the read does, at the latest poll's time.
+    const [finding] = monitor.active().filter((f) => f.kind === 'idle-in-transaction')
+    expect(finding).toMatchObject({ pids: [4242], firstSeenAt: new Date(NOW + 3000).toISOString(), lastSeenAt: new Date(NOW + 3000).toISOString() })
+    expect(finding!.title).toContain(`for ${threshold + 1}s`)
+    monitor.ingest(at(4))
+    expect(monitor.findings().find((f) => f.kind === 'idle-in-transaction')).toMatchObject({ isActive: true, lastSeenAt: new Date(NOW + 4000).toISOString() })
+    expect(monitor.active().find((f) => f.kind === 'idle-in-transaction')!.title).toContain(`for ${threshold + 2}s`)
+  })
+
   it('judges at once after the server settings change (a reconnect)', () => {
     const monitor = new LeakMonitor(settings(), { groupBy: ['app'], ignore: [], thresholds: DEFAULT_THRESHOLDS, unchangedSessionsEvaluationMillis: 5000 })
     monitor.ingest(at(0))
